@@ -1,0 +1,154 @@
+"""Runs one command: idempotency, one atomic append, bounded optimistic-concurrency retry.
+
+A handler loads what it needs, calls domain methods and returns an `Outcome`: the aggregates
+with new events, the response, and the tenant the events belong to. The runner stamps each new
+event with the actor metadata, adds the idempotency record when the request carries a key, and
+saves everything in one transaction. A lost race reloads and runs the whole handler again, a
+bounded number of times; a refused command writes nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from commands.errors import Conflict, Unprocessable
+from commands.principal import RequestContext
+from domain.errors import DomainError
+from domain.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, idempotency_record_id
+
+Store = Application[UUID]
+
+METADATA_ATTRIBUTE = "_meta"
+DEFAULT_MAX_ATTEMPTS = 8
+BACKOFF_BASE_S = 0.002
+BACKOFF_CAP_S = 0.05
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    aggregates: Sequence[Aggregate]
+    body: Mapping[str, Any]
+    tenant_number: int
+    status_code: int = 200
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    status_code: int
+    body: str
+    """The response body as JSON text; a replay returns these same bytes."""
+    position: int | None
+    """The notification id of the command's last event (or the log head, for a replay)."""
+    replayed: bool = False
+
+
+def fingerprint(*parts: object) -> str:
+    """A stable digest of what a request asks for, to tell a retry from a reused key."""
+    canonical = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _idempotency_scope(context: RequestContext) -> str:
+    principal = context.principal
+    return f"{principal.realm}:{principal.reseller_number}:{principal.subject}"
+
+
+def _stored_response(
+    store: Store, record_id: UUID, request_fingerprint: str
+) -> CommandResult | None:
+    try:
+        record: Aggregate = store.repository.get(record_id)
+    except AggregateNotFoundError:
+        return None
+    assert isinstance(record, IdempotencyRecord)
+    if record.fingerprint != request_fingerprint:
+        raise Unprocessable(
+            "this Idempotency-Key was already used for a different request",
+            field="Idempotency-Key",
+        )
+    return CommandResult(
+        status_code=record.status_code,
+        body=record.response_body,
+        position=store.recorder.max_notification_id(),
+        replayed=True,
+    )
+
+
+def _metadata(context: RequestContext, tenant_number: int) -> dict[str, Any]:
+    principal = context.principal
+    return {
+        "tenant": tenant_number,
+        "reseller": principal.reseller_number,
+        "user": principal.subject,
+        "role": principal.role.value,
+        "realm": principal.realm,
+        "ip": context.client_ip,
+        "request_id": context.request_id,
+        "idempotency_key": context.idempotency_key,
+    }
+
+
+def run_command(
+    store: Store,
+    context: RequestContext,
+    handler: Callable[[], Outcome],
+    request_fingerprint: str,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+) -> CommandResult:
+    key = context.idempotency_key
+    record_id: UUID | None = None
+    if key is not None:
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            raise Unprocessable(
+                f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} printable characters",
+                field="Idempotency-Key",
+            )
+        record_id = idempotency_record_id(_idempotency_scope(context), key)
+        earlier = _stored_response(store, record_id, request_fingerprint)
+        if earlier is not None:
+            return earlier
+
+    for attempt in range(max_attempts):
+        try:
+            outcome = handler()
+        except DomainError as error:
+            raise Unprocessable(str(error), field=error.field) from None
+        body = json.dumps(outcome.body, separators=(",", ":"), default=str)
+        events = [event for aggregate in outcome.aggregates for event in aggregate.collect_events()]
+        if key is not None:
+            record = IdempotencyRecord(
+                scope=_idempotency_scope(context),
+                key=key,
+                fingerprint=request_fingerprint,
+                status_code=outcome.status_code,
+                response_body=body,
+            )
+            events.extend(record.collect_events())
+        metadata = _metadata(context, outcome.tenant_number)
+        for event in events:
+            # Events are frozen; the metadata rides along in the stored state, outside the
+            # domain's fields, so domain methods never have to thread it through.
+            object.__setattr__(event, METADATA_ATTRIBUTE, metadata)
+        try:
+            recordings = store.save(*events)
+        except IntegrityError:
+            if record_id is not None:
+                earlier = _stored_response(store, record_id, request_fingerprint)
+                if earlier is not None:
+                    return earlier
+            time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))  # noqa: S311
+            continue
+        position = recordings[-1].notification.id if recordings else None
+        return CommandResult(outcome.status_code, body, position)
+    raise Conflict("the resource changed concurrently too often; try again")

@@ -1,0 +1,1 @@
+"""The ledger's domain: aggregates, value objects, events and business rules. No I/O."""

@@ -1,0 +1,154 @@
+"""Customers of a reseller, with the seed's status lifecycle.
+
+Statuses (seed, "Terminology Consistency"): new, pending, active, suspended, inactive.
+Inactive is permanent. The Portal ID is handed out by the owning reseller.
+"""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import DomainError, InvalidTransition
+
+CUSTOMER_TYPES = ("person", "company")
+STATUSES = ("new", "pending", "active", "suspended", "inactive")
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    "new": frozenset({"pending", "active", "inactive"}),
+    "pending": frozenset({"active", "inactive"}),
+    "active": frozenset({"suspended", "inactive"}),
+    "suspended": frozenset({"active", "inactive"}),
+    "inactive": frozenset(),
+}
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{5,20}$")
+
+
+def _text(value: str | None, field: str, max_length: int) -> str | None:
+    if value is None:
+        return None
+    value = value.strip()
+    if len(value) > max_length:
+        raise DomainError(f"{field} must be at most {max_length} characters", field=field)
+    return value or None
+
+
+class Customer(Aggregate):
+    class Registered(Aggregate.Created):
+        reseller_number: int
+        tenant_number: int
+        portal_id: str
+        customer_type: str
+        first_name: str | None
+        last_name: str | None
+        company_name: str | None
+        email: str | None
+        phone: str | None
+        address: str | None
+        city: str | None
+        portal_credentials_requested: bool
+
+    @event(Registered)
+    def __init__(
+        self,
+        reseller_number: int,
+        tenant_number: int,
+        portal_id: str,
+        customer_type: str,
+        first_name: str | None,
+        last_name: str | None,
+        company_name: str | None,
+        email: str | None,
+        phone: str | None,
+        address: str | None,
+        city: str | None,
+        portal_credentials_requested: bool,
+    ) -> None:
+        self.reseller_number = reseller_number
+        self.tenant_number = tenant_number
+        self.portal_id = portal_id
+        self.customer_type = customer_type
+        self.first_name = first_name
+        self.last_name = last_name
+        self.company_name = company_name
+        self.email = email
+        self.phone = phone
+        self.address = address
+        self.city = city
+        self.portal_credentials_requested = portal_credentials_requested
+        self.status = "new"
+
+    @classmethod
+    def register(
+        cls,
+        *,
+        reseller_number: int,
+        tenant_number: int,
+        portal_id: str,
+        customer_type: str,
+        first_name: str | None,
+        last_name: str | None,
+        company_name: str | None,
+        email: str | None,
+        phone: str | None,
+        address: str | None,
+        city: str | None,
+        portal_credentials_requested: bool,
+    ) -> Customer:
+        if customer_type not in CUSTOMER_TYPES:
+            raise DomainError("customer_type must be 'person' or 'company'", field="customer_type")
+        first_name = _text(first_name, "first_name", 100)
+        last_name = _text(last_name, "last_name", 100)
+        company_name = _text(company_name, "company_name", 200)
+        if customer_type == "person" and not (first_name and last_name):
+            raise DomainError("a person needs first_name and last_name", field="last_name")
+        if customer_type == "company" and not (company_name or last_name):
+            raise DomainError("a company needs company_name", field="company_name")
+        email = _text(email, "email", 254)
+        if email is not None:
+            email = email.lower()
+            if not EMAIL_PATTERN.match(email):
+                raise DomainError("email is not a valid address", field="email")
+        phone = _text(phone, "phone", 20)
+        if phone is not None and not PHONE_PATTERN.match(phone):
+            raise DomainError("phone must be digits, spaces, ()- and an optional +", field="phone")
+        return cls(
+            reseller_number=reseller_number,
+            tenant_number=tenant_number,
+            portal_id=portal_id,
+            customer_type=customer_type,
+            first_name=first_name,
+            last_name=last_name,
+            company_name=company_name,
+            email=email,
+            phone=phone,
+            address=_text(address, "address", 300),
+            city=_text(city, "city", 100),
+            portal_credentials_requested=portal_credentials_requested,
+        )
+
+    class StatusChanged(Aggregate.Event):
+        from_status: str
+        to_status: str
+        reason: str | None
+
+    @event(StatusChanged)
+    def _change_status(self, from_status: str, to_status: str, reason: str | None) -> None:
+        self.status = to_status
+
+    def change_status(self, to_status: str, reason: str | None) -> None:
+        if to_status not in STATUSES:
+            raise DomainError(f"status must be one of {', '.join(STATUSES)}", field="status")
+        if to_status not in ALLOWED_TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                f"a customer cannot go from {self.status} to {to_status}", field="status"
+            )
+        self._change_status(self.status, to_status, _text(reason, "reason", 500))
+
+    @property
+    def customer_id(self) -> UUID:
+        return self.id

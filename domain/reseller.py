@@ -1,0 +1,165 @@
+"""Resellers: the ISP's partners, each a tenant (or a sub-reseller inside its parent's tenant).
+
+Resellers have a small integer number (the seed's `reseller_id`) handed out by the registry, and
+a unique code (the seed's `reseller_code`) claimed through a `ResellerCode` aggregate whose id is
+derived from the code, so a duplicate code collides in the event store itself. The reseller
+aggregate also owns the per-reseller customer counter that makes Portal IDs unique.
+"""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import DomainError
+from domain.ids import derived_id
+from domain.money import minor_unit
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
+COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
+MAX_HIERARCHY_DEPTH = 8
+
+
+def normalise_code(code: str) -> str:
+    normalised = code.strip().upper()
+    if not CODE_PATTERN.match(normalised):
+        raise DomainError(
+            "reseller_code must be 2-32 letters, digits, '_' or '-', starting with a letter or "
+            "digit",
+            field="reseller_code",
+        )
+    return normalised
+
+
+def reseller_id(number: int) -> UUID:
+    return derived_id("reseller", number)
+
+
+class ResellerRegistry(Aggregate):
+    """The one place that hands out reseller numbers, so they are gap-free and never reused."""
+
+    class Created(Aggregate.Created):
+        pass
+
+    @event(Created)
+    def __init__(self) -> None:
+        self.last_number = 0
+
+    @staticmethod
+    def create_id() -> UUID:
+        return derived_id("reseller-registry")
+
+    class NumberAllocated(Aggregate.Event):
+        number: int
+
+    @event(NumberAllocated)
+    def _allocate(self, number: int) -> None:
+        self.last_number = number
+
+    def allocate_number(self) -> int:
+        self._allocate(self.last_number + 1)
+        return self.last_number
+
+
+class ResellerCode(Aggregate):
+    """A claim on a reseller code; its id is derived from the code."""
+
+    class Created(Aggregate.Created):
+        code: str
+        reseller_number: int
+
+    @event(Created)
+    def __init__(self, code: str, reseller_number: int) -> None:
+        self.code = code
+        self.reseller_number = reseller_number
+
+    @staticmethod
+    def create_id(code: str) -> UUID:
+        return derived_id("reseller-code", code)
+
+
+class Reseller(Aggregate):
+    class Created(Aggregate.Created):
+        number: int
+        code: str
+        name: str
+        country: str
+        currency: str
+        parent_number: int | None
+        root_number: int
+        level: int
+
+    @event(Created)
+    def __init__(
+        self,
+        number: int,
+        code: str,
+        name: str,
+        country: str,
+        currency: str,
+        parent_number: int | None,
+        root_number: int,
+        level: int,
+    ) -> None:
+        self.number = number
+        self.code = code
+        self.name = name
+        self.country = country
+        self.currency = currency
+        self.parent_number = parent_number
+        self.root_number = root_number
+        self.level = level
+        self.status = "active"
+        self.customers_registered = 0
+
+    @staticmethod
+    def create_id(number: int) -> UUID:
+        return reseller_id(number)
+
+    @classmethod
+    def register(
+        cls,
+        number: int,
+        code: str,
+        name: str,
+        country: str,
+        currency: str,
+        parent: Reseller | None,
+    ) -> Reseller:
+        name = name.strip()
+        if not name or len(name) > 200:
+            raise DomainError("name must be 1-200 characters", field="name")
+        if not COUNTRY_PATTERN.match(country):
+            raise DomainError("country must be an ISO 3166 alpha-2 code", field="country")
+        minor_unit(currency)  # refuses unknown currencies
+        if parent is not None:
+            if parent.status != "active":
+                raise DomainError("the parent reseller is not active", field="parent_reseller_id")
+            if parent.level + 1 > MAX_HIERARCHY_DEPTH:
+                raise DomainError("the reseller hierarchy is too deep", field="parent_reseller_id")
+        return cls(
+            number=number,
+            code=normalise_code(code),
+            name=name,
+            country=country,
+            currency=currency,
+            parent_number=parent.number if parent else None,
+            root_number=parent.root_number if parent else number,
+            level=parent.level + 1 if parent else 0,
+        )
+
+    class CustomerNumberTaken(Aggregate.Event):
+        sequence: int
+
+    @event(CustomerNumberTaken)
+    def _take_customer_number(self, sequence: int) -> None:
+        self.customers_registered = sequence
+
+    def next_portal_id(self) -> str:
+        """Take the next Portal ID: the reseller code and a per-reseller sequence number."""
+        if self.status != "active":
+            raise DomainError("the reseller is not active", field="reseller_id")
+        self._take_customer_number(self.customers_registered + 1)
+        return f"{self.code}-{self.customers_registered:06d}"

@@ -1,0 +1,45 @@
+"""Every setting of the service, read from `LEDGER_*` environment variables (see README)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL of the event store and read models; unset = embedded Postgres",
+    )
+    data_dir: Path = Field(
+        default=Path("ledger-data"), description="Where the embedded Postgres keeps its data"
+    )
+    kafka_bootstrap: str | None = Field(
+        default=None, description="Kafka bootstrap servers; unset = projectors read the store"
+    )
+    kafka_topic: str = "ledger.events"
+    kafka_partitions: int = Field(default=8, ge=1, le=1024)
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_lock_timeout_s: int = Field(default=5, ge=0, le=600)
+    max_body_bytes: int = Field(default=65_536, ge=1024, le=10_485_760)
+    command_max_attempts: int = Field(default=8, ge=1, le=50)
+    page_size_max: int = Field(default=100, ge=1, le=1000)
+    read_wait_max_ms: int = Field(default=5_000, ge=0, le=60_000)
+    projector_batch_size: int = Field(default=500, ge=1, le=10_000)
+    projector_poll_ms: int = Field(default=100, ge=1, le=10_000)
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_poll_ms: int = Field(default=100, ge=1, le=10_000)
+    log_level: str = "INFO"
+    log_json: bool = True
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
