@@ -71,7 +71,9 @@ def record_charge(
     def handle() -> Outcome:
         account = _load_account(store, context, reseller_number)
         account.record_charge(amount, command.description, command.reference, effective)
-        return Outcome([account], credit_account_view(account), account.tenant_number)
+        return Outcome(
+            [account], credit_account_view(account), account.tenant_number, account.reseller_number
+        )
 
     return run_command(
         store,
@@ -91,7 +93,9 @@ def record_payment(
     def handle() -> Outcome:
         account = _load_account(store, context, reseller_number)
         account.record_payment(amount, command.method, command.reference, effective)
-        return Outcome([account], credit_account_view(account), account.tenant_number)
+        return Outcome(
+            [account], credit_account_view(account), account.tenant_number, account.reseller_number
+        )
 
     return run_command(
         store,

@@ -86,7 +86,13 @@ def create_customer(
             city=command.city,
             portal_credentials_requested=command.generate_credentials,
         )
-        return Outcome([reseller, customer], customer_view(customer), reseller.root_number, 201)
+        return Outcome(
+            [reseller, customer],
+            customer_view(customer),
+            reseller.root_number,
+            reseller.number,
+            201,
+        )
 
     return run_command(
         store,
@@ -121,7 +127,9 @@ def change_customer_status(
                 field="If-Match",
             )
         customer.change_status(command.status, command.reason)
-        return Outcome([customer], customer_view(customer), customer.tenant_number)
+        return Outcome(
+            [customer], customer_view(customer), customer.tenant_number, customer.reseller_number
+        )
 
     return run_command(
         store,

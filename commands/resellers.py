@@ -74,8 +74,20 @@ def create_reseller(
         claim = ResellerCode(code=code, reseller_number=number)
         account = CreditAccount.open(number, reseller.root_number, limit)
         body = reseller_view(reseller) | {"credit_limit": str(limit.amount)}
-        return Outcome([registry, claim, reseller, account], body, reseller.root_number, 201)
+        return Outcome(
+            [registry, claim, reseller, account], body, reseller.root_number, number, 201
+        )
 
     return run_command(
         store, context, handle, fingerprint("create_reseller", command.model_dump(mode="json"))
     )
+
+
+def tenant_of(store: Store, reseller_number: int) -> int:
+    """The tenant (root reseller) a reseller belongs to."""
+    return load(store, reseller_id(reseller_number), Reseller, "reseller").root_number
+
+
+def get_reseller(store: Store, context: RequestContext, reseller_number: int) -> dict[str, Any]:
+    number = context.principal.reseller_in_scope(reseller_number)
+    return reseller_view(load(store, reseller_id(number), Reseller, "reseller"))

@@ -40,6 +40,9 @@ class Outcome:
     aggregates: Sequence[Aggregate]
     body: Mapping[str, Any]
     tenant_number: int
+    """The root reseller of the data changed (0 for ISP-level data): the partition key."""
+    owner_number: int | None
+    """The reseller whose data changed, if any."""
     status_code: int = 200
 
 
@@ -85,10 +88,11 @@ def _stored_response(
     )
 
 
-def _metadata(context: RequestContext, tenant_number: int) -> dict[str, Any]:
+def _metadata(context: RequestContext, outcome: Outcome) -> dict[str, Any]:
     principal = context.principal
     return {
-        "tenant": tenant_number,
+        "tenant": outcome.tenant_number,
+        "owner": outcome.owner_number,
         "reseller": principal.reseller_number,
         "user": principal.subject,
         "role": principal.role.value,
@@ -135,7 +139,7 @@ def run_command(
                 response_body=body,
             )
             events.extend(record.collect_events())
-        metadata = _metadata(context, outcome.tenant_number)
+        metadata = _metadata(context, outcome)
         for event in events:
             # Events are frozen; the metadata rides along in the stored state, outside the
             # domain's fields, so domain methods never have to thread it through.

@@ -77,7 +77,7 @@ def issue_token(store: Store, context: RequestContext, command: IssueToken) -> C
             "reseller_id": number,
             "expires_at": None if token.expires_at is None else token.expires_at.isoformat(),
         }
-        return Outcome([token], body, tenant, 201)
+        return Outcome([token], body, tenant, number, 201)
 
     return run_command(store, context, handle, fingerprint("issue_token", secret))
 

@@ -74,7 +74,7 @@ ROLE_RANK: dict[Role, int] = {
     Role.READONLY: 0,
 }
 
-TOKEN_PREFIX = "rl_"
+TOKEN_PREFIX = "rl_"  # noqa: S105 - a public prefix, not a secret
 
 
 def hash_token(token: str) -> str:

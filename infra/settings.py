@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     )
     kafka_topic: str = "ledger.events"
     kafka_partitions: int = Field(default=8, ge=1, le=1024)
+    kafka_session_timeout_ms: int = Field(default=6_000, ge=1_000, le=300_000)
+    kafka_heartbeat_interval_ms: int = Field(default=1_000, ge=100, le=60_000)
+    kafka_max_poll_interval_ms: int = Field(default=10_000, ge=1_000, le=3_600_000)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     db_pool_size: int = Field(default=10, ge=1, le=200)

@@ -1,0 +1,1 @@
+"""The HTTP API: thin routers that parse, call commands/ or projections/, and shape responses."""

@@ -1,0 +1,100 @@
+"""The FastAPI application: routers, problem+json errors, request ids, body size limit."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+import psycopg
+import structlog
+from fastapi import FastAPI, Request
+from psycopg_pool import PoolTimeout
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.deps import ApiServices
+from api.problems import install_problem_handlers, problem
+from api.routers import credit, customers, health, resellers
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+log = structlog.get_logger(__name__)
+
+
+class BodySizeLimit:
+    """Refuse bodies over the limit with 413, by Content-Length and while streaming."""
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(413, f"the request body is larger than {self.max_body_bytes} bytes")
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def create_app(services: ApiServices) -> FastAPI:
+    app = FastAPI(
+        title="Reseller Ledger",
+        version="0.1.0",
+        description="Event-sourced ledger for an ISP's resellers. Authenticate with "
+        "`Authorization: Bearer <token>`. Command responses carry `Ledger-Position`; list "
+        "endpoints accept `wait_for_position` for read-your-writes.",
+    )
+    app.state.services = services
+    install_problem_handlers(app)
+
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(PoolTimeout)
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        log.error("database.unavailable", error=type(exc).__name__)
+        return problem(
+            503, "the database is unavailable; retry later", headers={"Retry-After": "1"}
+        )
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next: Any) -> Response:
+        incoming = request.headers.get("X-Request-ID", "")
+        rid = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request.state.request_id = rid
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=rid)
+        response: Response = await call_next(request)
+        response.headers["X-Request-ID"] = rid
+        log.info(
+            "request", method=request.method, path=request.url.path, status=response.status_code
+        )
+        return response
+
+    app.add_middleware(BodySizeLimit, max_body_bytes=services.config.max_body_bytes)
+    for module in (health, resellers, customers, credit):
+        app.include_router(module.router)
+    return app

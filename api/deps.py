@@ -1,0 +1,209 @@
+"""What every route needs: the services, the authenticated principal and the request context."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+from uuid import UUID
+
+import structlog
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.routing import APIRoute
+from psycopg import Connection
+from psycopg_pool import ConnectionPool
+from starlette.responses import Response
+
+from commands.principal import Principal, RequestContext
+from commands.resellers import tenant_of
+from commands.runner import CommandResult
+from commands.tokens import authenticate
+from projections.base import Projector, has_reached
+
+Store = Any  # the eventsourcing Application; api never builds one itself
+POSITION_HEADER = "Ledger-Position"
+WAIT_POLL_S = 0.02
+
+
+@dataclass(frozen=True)
+class ApiConfig:
+    page_size_max: int = 100
+    read_wait_max_ms: int = 5_000
+    max_body_bytes: int = 65_536
+    command_max_attempts: int = 8
+
+
+@dataclass
+class ApiServices:
+    store: Store
+    read_pool: ConnectionPool[Connection[Any]]
+    config: ApiConfig = field(default_factory=ApiConfig)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+def get_services(request: Request) -> ApiServices:
+    services: ApiServices = request.app.state.services
+    return services
+
+
+Services = Annotated[ApiServices, Depends(get_services)]
+
+
+def read_connection(services: Services) -> Iterator[Connection[Any]]:
+    with services.read_pool.connection() as conn:
+        yield conn
+
+
+ReadConnection = Annotated[Connection[Any], Depends(read_connection)]
+
+
+def current_principal(
+    request: Request,
+    services: Services,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal:
+    scheme, _, token = (authorization or "").partition(" ")
+    principal = None
+    if scheme.lower() == "bearer" and token:
+        principal = authenticate(services.store, token.strip(), services.clock())
+    if principal is None:
+        structlog.get_logger(__name__).warning("authentication.failed", path=request.url.path)
+        raise HTTPException(
+            401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
+    structlog.contextvars.bind_contextvars(
+        user=principal.subject, role=principal.role.value, reseller=principal.reseller_number
+    )
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def request_context(
+    request: Request,
+    principal: CurrentPrincipal,
+    services: Services,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=255,
+            description="Repeat a request safely: the same key and body return the first "
+            "response; the same key with another body is refused (422). Keys are kept forever.",
+        ),
+    ] = None,
+) -> RequestContext:
+    if idempotency_key is not None and not IDEMPOTENCY_KEY.match(idempotency_key):
+        raise HTTPException(422, "Idempotency-Key must be 1-255 visible ASCII characters")
+    return RequestContext(
+        principal=principal,
+        request_id=request.state.request_id,
+        received_at=services.clock(),
+        client_ip=request.client.host if request.client else None,
+        idempotency_key=idempotency_key,
+    )
+
+
+Context = Annotated[RequestContext, Depends(request_context)]
+
+
+def if_match_version(
+    if_match: Annotated[
+        str | None,
+        Header(alias="If-Match", description="The aggregate version the change expects"),
+    ] = None,
+) -> int | None:
+    if if_match is None:
+        return None
+    value = if_match.strip().strip('"').removeprefix("W/").strip('"')
+    if not value.isdigit() or len(value) > 12:
+        raise HTTPException(422, "If-Match must be a version number")
+    return int(value)
+
+
+IfMatch = Annotated[int | None, Depends(if_match_version)]
+
+
+def command_response(result: CommandResult) -> Response:
+    headers = {}
+    if result.position is not None:
+        headers[POSITION_HEADER] = str(result.position)
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(
+        result.body, status_code=result.status_code, media_type="application/json", headers=headers
+    )
+
+
+def wait_for_position(
+    conn: Connection[Any],
+    projector: type[Projector],
+    position: int | None,
+    tenant: int | None,
+    timeout_ms: int,
+) -> bool:
+    """Bounded read-your-writes: wait until the projection holds `position`, or time out."""
+    if position is None:
+        return True
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        if has_reached(conn, projector, position, tenant):
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(WAIT_POLL_S)
+
+
+def wait_until(
+    services: ApiServices,
+    conn: Connection[Any],
+    projector: type[Projector],
+    position: int | None,
+    reseller_number: int | None,
+    timeout_ms: int,
+) -> bool:
+    """Wait (bounded by the configured maximum) for a position in the reseller's tenant."""
+    if position is None:
+        return True
+    tenant = None if reseller_number is None else tenant_of(services.store, reseller_number)
+    timeout_ms = min(timeout_ms, services.config.read_wait_max_ms)
+    return wait_for_position(conn, projector, position, tenant, timeout_ms)
+
+
+class _DecimalRequest(Request):
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = json.loads(
+                await self.body(), parse_float=Decimal, parse_constant=_refuse_constant
+            )
+        return self._json
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number")
+
+
+class ExactJSONRoute(APIRoute):
+    """Parses JSON numbers as Decimal, so an amount like 99.99 is never a float on the way in."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def exact_handler(request: Request) -> Response:
+            return await handler(_DecimalRequest(request.scope, request.receive))
+
+        return exact_handler
+
+
+def parse_uuid(value: str, what: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise HTTPException(404, f"{what} not found") from None

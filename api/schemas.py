@@ -1,0 +1,91 @@
+"""Response shapes, for the OpenAPI document and for clients."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+
+class ResellerOut(BaseModel):
+    reseller_id: int
+    reseller_code: str
+    name: str
+    country: str
+    currency: str
+    parent_reseller_id: int | None
+    level: int
+    status: str
+    credit_limit: str | None = None
+
+
+class CustomerOut(BaseModel):
+    customer_id: str
+    portal_id: str
+    reseller_id: int
+    customer_type: str
+    first_name: str | None
+    last_name: str | None
+    company_name: str | None
+    email: str | None
+    phone: str | None
+    address: str | None
+    city: str | None
+    status: str
+    version: int
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+class CustomerPageOut(BaseModel):
+    items: list[CustomerOut]
+    total: int
+    limit: int
+    offset: int
+    position_reached: bool
+
+
+class CreditAccountOut(BaseModel):
+    reseller_id: int
+    currency: str
+    credit_limit: str
+    balance: str
+    available: str
+    utilization: str | None
+    version: int
+    charged_total: str | None = None
+    paid_total: str | None = None
+    updated_at: str | None = None
+
+
+class TrialBalanceOut(BaseModel):
+    balances: dict[str, str]
+    balanced: bool
+    position_reached: bool
+
+
+class AccountBalanceOut(BaseModel):
+    account: str
+    currency: str
+    balance: str
+
+
+class TokenOut(BaseModel):
+    token_id: str
+    token: str
+    label: str
+    role: str
+    reseller_id: int | None
+    expires_at: str | None
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    errors: list[dict[str, str | None]] | None = None
+
+
+PROBLEMS: dict[int | str, dict[str, object]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}}
+    for code in (401, 403, 404, 409, 412, 413, 422)
+}

@@ -1,0 +1,256 @@
+"""The `ledger` command: serve, relay, project, replay, diff and admin tasks."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from decimal import Decimal
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from api.app import create_app
+from commands.errors import CommandError
+from commands.resellers import CreateReseller, create_reseller
+from commands.tokens import IssueToken, issue_token
+from domain.access import Role
+from infra.logging import configure_logging
+from infra.runtime import (
+    Runtime,
+    bootstrap_token,
+    cli_context,
+    open_runtime,
+    relay_for,
+    start_kafka_feeds,
+    start_store_feed,
+)
+from infra.settings import get_settings
+from projections.base import Projector
+from projections.registry import PROJECTORS
+from replays.diff import diff_schemas
+from replays.rebuild import drop_schema, rebuild
+
+app = typer.Typer(help="Reseller Ledger: an event-sourced ledger for an ISP's resellers.")
+admin = typer.Typer(help="Administrative tasks run directly against the store.")
+app.add_typer(admin, name="admin")
+
+THREAD_CHECK_S = 1.0
+
+
+def _runtime() -> Runtime:
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    return open_runtime(settings)
+
+
+def _stop_on_signals() -> threading.Event:
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    return stopping
+
+
+def _projectors(names: list[str] | None) -> list[type[Projector]]:
+    if not names:
+        return list(PROJECTORS.values())
+    unknown = sorted(set(names) - set(PROJECTORS))
+    if unknown:
+        raise typer.BadParameter(f"unknown projector(s): {', '.join(unknown)}")
+    return [PROJECTORS[name] for name in names]
+
+
+def _watch(threads: list[threading.Thread], stopping: threading.Event) -> None:
+    """Block until stopped; a worker thread that dies stops the process with an error."""
+    while not stopping.wait(THREAD_CHECK_S):
+        dead = [t.name for t in threads if not t.is_alive()]
+        if dead:
+            typer.echo(f"worker thread(s) stopped unexpectedly: {', '.join(dead)}", err=True)
+            stopping.set()
+            raise typer.Exit(1)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Overrides LEDGER_HOST")] = None,
+    port: Annotated[int | None, typer.Option(help="Overrides LEDGER_PORT")] = None,
+) -> None:
+    """Run the API. Without LEDGER_DATABASE_URL it starts an embedded PostgreSQL in
+    LEDGER_DATA_DIR; without LEDGER_KAFKA_BOOTSTRAP it also runs the projectors on the store."""
+    runtime = _runtime()
+    settings = runtime.settings
+    token = bootstrap_token(runtime)
+    stopping = threading.Event()
+    if settings.kafka_bootstrap is None:
+        start_store_feed(runtime, list(PROJECTORS.values()), stopping)
+    bind_host = host or settings.host
+    bind_port = port if port is not None else settings.port
+    config = uvicorn.Config(
+        create_app(runtime.api_services()),
+        host=bind_host,
+        port=bind_port,
+        log_config=None,
+        access_log=False,
+    )
+    server = uvicorn.Server(config)
+    typer.echo(f"Reseller Ledger listening on http://{bind_host}:{bind_port} (docs at /docs)")
+    if token is not None:
+        typer.echo(f"Bootstrap ISP admin token (shown once, keep it safe): {token}")
+    sys.stdout.flush()
+    try:
+        server.run()
+    finally:
+        stopping.set()
+        runtime.close()
+
+
+@app.command()
+def relay() -> None:
+    """Publish the event store's log to Kafka (one active relay; others wait)."""
+    runtime = _runtime()
+    stopping = _stop_on_signals()
+    try:
+        relay_for(runtime).run(stopping)
+    finally:
+        runtime.close()
+
+
+@app.command()
+def project(
+    feed: Annotated[str, typer.Option(help="'kafka' or 'store'")] = "kafka",
+    projector: Annotated[
+        list[str] | None, typer.Option(help="Projector name(s); all by default")
+    ] = None,
+) -> None:
+    """Run projectors, fed from Kafka (one consumer group each) or straight from the store."""
+    runtime = _runtime()
+    projectors = _projectors(projector)
+    stopping = _stop_on_signals()
+    try:
+        if feed == "kafka":
+            threads = start_kafka_feeds(runtime, projectors, stopping)
+        elif feed == "store":
+            threads = [start_store_feed(runtime, projectors, stopping)]
+        else:
+            raise typer.BadParameter("feed must be 'kafka' or 'store'")
+        _watch(threads, stopping)
+    finally:
+        stopping.set()
+        runtime.close()
+
+
+@app.command()
+def replay(
+    name: Annotated[str, typer.Argument(help="Projector name")],
+    schema: Annotated[
+        str | None, typer.Option(help="Rebuild into this schema and leave live untouched")
+    ] = None,
+) -> None:
+    """Rebuild a projection from the event store and swap it in atomically."""
+    runtime = _runtime()
+    projector = _projectors([name])[0]
+    head = runtime.store.recorder.max_notification_id() or 0
+    with runtime.connect() as conn:
+
+        def progress(events: int, position: int) -> None:
+            percent = 100 * position / head if head else 100
+            typer.echo(f"\r{projector.name}: position {position}/{head} ({percent:.0f}%)", nl=False)
+
+        report = rebuild(
+            runtime.store, conn, projector, runtime.settings.projector_batch_size, schema, progress
+        )
+    typer.echo(
+        f"\n{report.projector}: {report.events} events in {report.seconds:.2f}s "
+        f"({report.events_per_second:,.0f} events/s) -> schema {report.schema}"
+        f"{' (swapped in)' if report.swapped else ''}"
+    )
+    runtime.close()
+
+
+@app.command()
+def diff(name: Annotated[str, typer.Argument(help="Projector name")]) -> None:
+    """Compare the live projection with a fresh rebuild, row by row; exit 1 on differences."""
+    runtime = _runtime()
+    projector = _projectors([name])[0]
+    shadow = f"{projector.live_schema()}__diff"
+    with runtime.connect() as conn:
+        rebuild(runtime.store, conn, projector, runtime.settings.projector_batch_size, shadow)
+        diffs = diff_schemas(conn, projector, projector.live_schema(), shadow)
+        drop_schema(conn, shadow)
+    runtime.close()
+    equal = True
+    for table in diffs:
+        equal = equal and table.equal
+        typer.echo(
+            f"{table.table}: live {table.left_rows} rows, rebuild {table.right_rows} rows, "
+            f"{len(table.only_in_left)} only live, {len(table.only_in_right)} only rebuilt"
+        )
+        for row in table.only_in_left:
+            typer.echo(f"  live only: {row}")
+        for row in table.only_in_right:
+            typer.echo(f"  rebuild only: {row}")
+    raise typer.Exit(0 if equal else 1)
+
+
+@admin.command("create-reseller")
+def admin_create_reseller(
+    code: Annotated[str, typer.Option()],
+    name: Annotated[str, typer.Option()],
+    country: Annotated[str, typer.Option()],
+    currency: Annotated[str, typer.Option()],
+    credit_limit: Annotated[str, typer.Option()] = "0",
+    parent_reseller_id: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Create a reseller as the master ISP."""
+    runtime = _runtime()
+    try:
+        command = CreateReseller(
+            reseller_code=code,
+            name=name,
+            country=country,
+            currency=currency,
+            credit_limit=Decimal(credit_limit),
+            parent_reseller_id=parent_reseller_id,
+        )
+        result = create_reseller(runtime.store, cli_context(), command)
+    except CommandError as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        runtime.close()
+    typer.echo(result.body)
+
+
+@admin.command("issue-token")
+def admin_issue_token(
+    role: Annotated[Role, typer.Option()],
+    label: Annotated[str, typer.Option()],
+    reseller_id: Annotated[int | None, typer.Option()] = None,
+) -> None:
+    """Issue an API token for a role (and reseller); prints it once."""
+    runtime = _runtime()
+    try:
+        result = issue_token(
+            runtime.store,
+            cli_context(),
+            IssueToken(label=label, role=role, reseller_id=reseller_id),
+        )
+    except CommandError as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        runtime.close()
+    typer.echo(json.loads(result.body)["token"])
+
+
+@app.command()
+def migrate() -> None:
+    """Create the event store, read-model and relay tables (idempotent)."""
+    _runtime().close()
+    typer.echo("ok")
+
+
+if __name__ == "__main__":
+    app()

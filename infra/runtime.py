@@ -1,0 +1,176 @@
+"""Wiring: from settings to a running store, read pool, projector feeds and relay."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import psycopg
+from kafka import KafkaConsumer
+from psycopg_pool import ConnectionPool
+
+from api.deps import ApiConfig, ApiServices
+from commands.principal import Principal, RequestContext
+from commands.tokens import IssueToken, issue_token
+from domain.access import Role
+from infra.database import create_read_models, ensure_database, start_embedded
+from infra.event_store import LedgerStore, open_store
+from infra.relay import Relay, ensure_relay_tables, published_positions
+from infra.settings import Settings
+from projections.base import Projector
+from projections.feeds import run_kafka_feed, run_store_feed
+
+CLI_PRINCIPAL = Principal(subject="cli", role=Role.ISP_ADMIN, reseller_number=None)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    database_url: str
+    store: LedgerStore
+
+    def connect(self) -> psycopg.Connection[Any]:
+        return psycopg.connect(self.database_url, autocommit=True)
+
+    def read_pool(self) -> ConnectionPool[psycopg.Connection[Any]]:
+        return ConnectionPool(
+            self.database_url,
+            min_size=1,
+            max_size=self.settings.db_pool_size,
+            kwargs={"autocommit": True},
+            timeout=10,
+            open=True,
+        )
+
+    def api_services(self) -> ApiServices:
+        s = self.settings
+        config = ApiConfig(
+            page_size_max=s.page_size_max,
+            read_wait_max_ms=s.read_wait_max_ms,
+            max_body_bytes=s.max_body_bytes,
+            command_max_attempts=s.command_max_attempts,
+        )
+        return ApiServices(store=self.store, read_pool=self.read_pool(), config=config)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_runtime(settings: Settings) -> Runtime:
+    url = settings.database_url or start_embedded(settings.data_dir)
+    ensure_database(url)
+    store = open_store(
+        url, pool_size=settings.db_pool_size, lock_timeout_s=settings.db_lock_timeout_s
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        create_read_models(conn)
+        ensure_relay_tables(conn)
+    return Runtime(settings, url, store)
+
+
+def cli_context(now: datetime | None = None) -> RequestContext:
+    return RequestContext(
+        principal=CLI_PRINCIPAL, request_id="cli", received_at=now or datetime.now(UTC)
+    )
+
+
+def bootstrap_token(runtime: Runtime) -> str | None:
+    """On a store with no events at all, issue the first ISP admin token and return it."""
+    if runtime.store.recorder.max_notification_id() is not None:
+        return None
+    result = issue_token(
+        runtime.store, cli_context(), IssueToken(label="bootstrap", role=Role.ISP_ADMIN)
+    )
+    import json
+
+    token: str = json.loads(result.body)["token"]
+    return token
+
+
+def start_store_feed(
+    runtime: Runtime, projectors: Sequence[type[Projector]], stopping: threading.Event
+) -> threading.Thread:
+    s = runtime.settings
+    thread = threading.Thread(
+        target=run_store_feed,
+        name="store-feed",
+        args=(
+            runtime.store,
+            runtime.connect,
+            projectors,
+            s.projector_batch_size,
+            s.projector_poll_ms / 1000,
+            stopping,
+        ),
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def kafka_consumer(settings: Settings, projector: type[Projector]) -> KafkaConsumer:
+    if settings.kafka_bootstrap is None:
+        raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set")
+    return KafkaConsumer(
+        settings.kafka_topic,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=f"ledger.projector.{projector.name}",
+        client_id=f"ledger-projector-{projector.name}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=settings.projector_batch_size,
+        session_timeout_ms=settings.kafka_session_timeout_ms,
+        heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
+        max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+    )
+
+
+def start_kafka_feeds(
+    runtime: Runtime, projectors: Sequence[type[Projector]], stopping: threading.Event
+) -> list[threading.Thread]:
+    s = runtime.settings
+    threads = []
+    for projector in projectors:
+
+        def published() -> dict[int, int]:
+            with runtime.connect() as conn:
+                return published_positions(conn)
+
+        def run(projector: type[Projector] = projector) -> None:
+            consumer = kafka_consumer(s, projector)
+            try:
+                run_kafka_feed(
+                    runtime.store,
+                    runtime.connect,
+                    projector,
+                    consumer,
+                    published,
+                    s.projector_batch_size,
+                    s.projector_poll_ms,
+                    stopping,
+                )
+            finally:
+                consumer.close()
+
+        thread = threading.Thread(target=run, name=f"kafka-feed-{projector.name}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
+
+
+def relay_for(runtime: Runtime) -> Relay:
+    s = runtime.settings
+    if s.kafka_bootstrap is None:
+        raise ValueError("LEDGER_KAFKA_BOOTSTRAP is not set")
+    return Relay(
+        runtime.store,
+        runtime.database_url,
+        s.kafka_bootstrap,
+        s.kafka_topic,
+        s.kafka_partitions,
+        s.relay_batch_size,
+        s.relay_poll_ms / 1000,
+    )

@@ -1,0 +1,96 @@
+"""The event envelope: what the relay publishes to Kafka and what every projector consumes.
+
+Both feeds (Kafka and the store's notification log) hand projectors the same JSON-safe envelope,
+so a projection built from either is the same. Amounts stay exact: Decimals travel as strings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, Transcoder
+
+from domain.journal import Posting
+from domain.money import Money
+
+METADATA_KEY = "_meta"
+NO_TENANT = 0
+"""Events that belong to no reseller (e.g. an ISP admin's token) carry tenant 0."""
+
+_ENVELOPE_ONLY = ("timestamp", "originator_topic", METADATA_KEY)
+
+
+def jsonable(value: Any) -> Any:
+    """Event state as plain JSON types; Decimal, dates and ids become strings."""
+    if isinstance(value, Money):
+        return {"amount": str(value.amount), "currency": value.currency}
+    if isinstance(value, Posting):
+        return {
+            "account": value.account,
+            "side": value.side.value,
+            "amount": str(value.money.amount),
+            "currency": value.money.currency,
+        }
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    position: int
+    """The event's notification id: global, increasing, possibly with gaps."""
+    aggregate_id: str
+    version: int
+    event_type: str
+    """The event class path within its module, e.g. 'Customer.Registered'."""
+    topic: str
+    timestamp: str
+    tenant: int
+    owner: int | None
+    """The reseller whose data the event changed, if any."""
+    actor: dict[str, Any]
+    data: dict[str, Any]
+    tenant_previous: int | None = None
+    """Position of the tenant's previous event, set by the relay so consumers see gaps."""
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> Envelope:
+        return cls(**json.loads(raw))
+
+
+def envelope_from_notification(transcoder: Transcoder, notification: Notification) -> Envelope:
+    state: dict[str, Any] = transcoder.decode(notification.state)
+    metadata = state.get(METADATA_KEY) or {}
+    timestamp = state.get("timestamp")
+    data = {k: jsonable(v) for k, v in state.items() if k not in _ENVELOPE_ONLY}
+    return Envelope(
+        position=notification.id,
+        aggregate_id=str(notification.originator_id),
+        version=notification.originator_version,
+        event_type=notification.topic.split(":", 1)[-1],
+        topic=notification.topic,
+        timestamp=timestamp.isoformat() if isinstance(timestamp, datetime) else str(timestamp),
+        tenant=int(metadata.get("tenant") or NO_TENANT),
+        owner=metadata.get("owner"),
+        actor={k: v for k, v in metadata.items() if k not in ("tenant", "owner")},
+        data=data,
+    )

@@ -1,0 +1,198 @@
+"""The two feeds that run projectors: the store's notification log, and Kafka.
+
+The store feed reads the log after the projector's recorded feed position, in batches. The
+Kafka feed consumes the relay's envelopes (one consumer group per projector); when an envelope
+reveals a gap in its tenant's sequence, or when the consumer is idle while the relay reports
+events the projection never got (a broker that lost its data), the missing events of that
+tenant are read from the store. Kafka is the transport; the store stays the truth.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.application import Application
+from psycopg import Connection
+
+from projections.base import (
+    Projector,
+    TenantGap,
+    apply_batch,
+    feed_position,
+    tenant_positions,
+)
+from projections.envelope import Envelope, envelope_from_notification
+
+log = structlog.get_logger(__name__)
+
+Store = Application[UUID]
+MAX_REPAIRS_PER_BATCH = 64
+
+
+def read_envelopes(store: Store, after: int, limit: int, stop: int | None = None) -> list[Envelope]:
+    notifications = store.recorder.select_notifications(
+        start=after, limit=limit, stop=stop, inclusive_of_start=False
+    )
+    transcoder = store.mapper.transcoder
+    return [envelope_from_notification(transcoder, n) for n in notifications]
+
+
+def catch_up_from_store(
+    store: Store,
+    conn: Connection[Any],
+    projector: type[Projector],
+    batch_size: int,
+    schema: str | None = None,
+    stop: int | None = None,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> int:
+    """Apply everything after the feed position (up to `stop`); returns events read."""
+    read = 0
+    position = feed_position(conn, projector, schema)
+    while True:
+        envelopes = read_envelopes(store, position, batch_size, stop)
+        if not envelopes:
+            return read
+        position = envelopes[-1].position
+        apply_batch(conn, projector, envelopes, schema=schema, feed_position=position)
+        read += len(envelopes)
+        if on_batch is not None:
+            on_batch(len(envelopes), position)
+
+
+def repair_tenant(
+    store: Store,
+    conn: Connection[Any],
+    projector: type[Projector],
+    tenant: int,
+    after: int,
+    up_to: int,
+    batch_size: int,
+) -> int:
+    """Apply the tenant's events in (after, up_to] straight from the store."""
+    repaired = 0
+    position = after
+    while position < up_to:
+        envelopes = read_envelopes(store, position, batch_size, stop=up_to)
+        if not envelopes:
+            break
+        position = envelopes[-1].position
+        mine = [e for e in envelopes if e.tenant == tenant]
+        if mine:
+            repaired += apply_batch(conn, projector, mine)
+    log.warning(
+        "projector.tenant_repaired",
+        projector=projector.name,
+        tenant=tenant,
+        after=after,
+        up_to=up_to,
+        applied=repaired,
+    )
+    return repaired
+
+
+def apply_with_repair(
+    store: Store,
+    conn: Connection[Any],
+    projector: type[Projector],
+    envelopes: Sequence[Envelope],
+    batch_size: int,
+) -> int:
+    for _ in range(MAX_REPAIRS_PER_BATCH):
+        try:
+            return apply_batch(conn, projector, envelopes, check_gaps=True)
+        except TenantGap as gap:
+            repair_tenant(
+                store,
+                conn,
+                projector,
+                gap.tenant,
+                gap.applied,
+                gap.envelope.position - 1,
+                batch_size,
+            )
+    raise RuntimeError(f"{projector.name}: too many tenant gaps in one batch")
+
+
+def reconcile_with_published(
+    store: Store,
+    conn: Connection[Any],
+    projector: type[Projector],
+    published: dict[int, int],
+    batch_size: int,
+) -> int:
+    """Fetch from the store whatever the relay published that this projection lacks."""
+    applied = tenant_positions(conn, projector)
+    repaired = 0
+    for tenant, position in sorted(published.items()):
+        if applied.get(tenant, 0) < position:
+            repaired += repair_tenant(
+                store, conn, projector, tenant, applied.get(tenant, 0), position, batch_size
+            )
+    return repaired
+
+
+def run_store_feed(
+    store: Store,
+    connect: Callable[[], Connection[Any]],
+    projectors: Sequence[type[Projector]],
+    batch_size: int,
+    poll_s: float,
+    stopping: threading.Event,
+) -> None:
+    """Keep every projector caught up with the store until `stopping` is set."""
+    with connect() as conn:
+        while not stopping.is_set():
+            read = 0
+            for projector in projectors:
+                read += catch_up_from_store(store, conn, projector, batch_size)
+            if read == 0:
+                stopping.wait(poll_s)
+
+
+def run_kafka_feed(
+    store: Store,
+    connect: Callable[[], Connection[Any]],
+    projector: type[Projector],
+    consumer: Any,
+    published_positions: Callable[[], dict[int, int]],
+    batch_size: int,
+    poll_ms: int,
+    stopping: threading.Event,
+    idle_polls_before_reconcile: int = 3,
+) -> None:
+    """Consume envelopes for one projector until `stopping` is set.
+
+    `consumer` is a kafka-python KafkaConsumer already subscribed with this projector's group;
+    offsets are committed after the database transaction (they are only a hint: the positions
+    in the database decide what is applied).
+    """
+    idle_polls = 0
+    with connect() as conn:
+        while not stopping.is_set():
+            batches = consumer.poll(timeout_ms=poll_ms, max_records=batch_size)
+            envelopes: list[Envelope] = []
+            for records in batches.values():
+                for record in records:
+                    try:
+                        envelopes.append(Envelope.from_json(record.value))
+                    except (ValueError, TypeError) as error:
+                        log.error(
+                            "projector.bad_message",
+                            projector=projector.name,
+                            offset=record.offset,
+                            error=str(error),
+                        )
+            if envelopes:
+                idle_polls = 0
+                apply_with_repair(store, conn, projector, envelopes, batch_size)
+                consumer.commit()
+                continue
+            idle_polls += 1
+            if idle_polls >= idle_polls_before_reconcile:
+                idle_polls = 0
+                reconcile_with_published(store, conn, projector, published_positions(), batch_size)
