@@ -1,0 +1,116 @@
+"""Shared fixtures. Every test that needs services uses the real ones: a throwaway PostgreSQL
+database per test session (per xdist worker) and, for the Kafka path, a Tansu broker."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from psycopg_pool import ConnectionPool
+
+from api.app import create_app
+from api.deps import ApiConfig, ApiServices
+from infra.database import create_read_models
+from infra.event_store import LedgerStore, open_store
+from infra.relay import ensure_relay_tables
+from projections.feeds import run_store_feed
+from projections.registry import PROJECTORS
+from tests.support.builders import Tenant, isp_token, new_reseller
+from tests.support.services import Broker, throwaway_database
+
+
+def prepared_store(url: str) -> LedgerStore:
+    store = open_store(url, pool_size=12)
+    with psycopg.connect(url, autocommit=True) as conn:
+        create_read_models(conn)
+        ensure_relay_tables(conn)
+    return store
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with throwaway_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def store(database_url: str) -> Iterator[LedgerStore]:
+    store = prepared_store(database_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def read_pool(database_url: str, store: LedgerStore) -> Iterator[ConnectionPool[Any]]:
+    pool: ConnectionPool[Any] = ConnectionPool(
+        database_url, min_size=1, max_size=8, kwargs={"autocommit": True}, open=True
+    )
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session")
+def store_feed(database_url: str, store: LedgerStore) -> Iterator[None]:
+    """The embedded default's projector feed, running for the whole session."""
+    stopping = threading.Event()
+    thread = threading.Thread(
+        target=run_store_feed,
+        args=(
+            store,
+            lambda: psycopg.connect(database_url, autocommit=True),
+            list(PROJECTORS.values()),
+            500,
+            0.01,
+            stopping,
+        ),
+        daemon=True,
+    )
+    thread.start()
+    yield
+    stopping.set()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def api_services(
+    store: LedgerStore, read_pool: ConnectionPool[Any], store_feed: None
+) -> ApiServices:
+    return ApiServices(store=store, read_pool=read_pool, config=ApiConfig(max_body_bytes=16_384))
+
+
+@pytest.fixture(scope="session")
+def client(api_services: ApiServices) -> Iterator[TestClient]:
+    with TestClient(create_app(api_services)) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def isp_headers(store: LedgerStore) -> dict[str, str]:
+    return {"Authorization": f"Bearer {isp_token(store)}"}
+
+
+@pytest.fixture
+def tenant(store: LedgerStore) -> Tenant:
+    from domain.access import Role
+
+    return new_reseller(store, roles=tuple(r for r in Role if r is not Role.ISP_ADMIN))
+
+
+@pytest.fixture
+def other_tenant(store: LedgerStore) -> Tenant:
+    from domain.access import Role
+
+    return new_reseller(store, roles=(Role.ADMIN,))
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Broker]:
+    broker = Broker(Path(tmp_path_factory.mktemp("broker")))
+    broker.start()
+    yield broker
+    broker.stop()

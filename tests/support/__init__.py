@@ -1,0 +1,1 @@
+"""Helpers the tests share: real services (Postgres databases, the Kafka broker) and builders."""

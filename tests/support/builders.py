@@ -1,0 +1,80 @@
+"""Builders that set up a tenant through the real command layer."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from commands.principal import Principal, RequestContext
+from commands.resellers import CreateReseller, create_reseller
+from commands.tokens import IssueToken, issue_token
+from domain.access import Role
+
+ISP = Principal(subject="test-isp", role=Role.ISP_ADMIN, reseller_number=None)
+_request_ids = itertools.count(1)
+
+
+def context(
+    principal: Principal = ISP, idempotency_key: str | None = None, now: datetime | None = None
+) -> RequestContext:
+    return RequestContext(
+        principal=principal,
+        request_id=f"test-{next(_request_ids)}",
+        received_at=now or datetime.now(UTC),
+        idempotency_key=idempotency_key,
+    )
+
+
+def reseller_principal(number: int, role: Role = Role.ADMIN) -> Principal:
+    return Principal(subject=f"test-{role.value}-{number}", role=role, reseller_number=number)
+
+
+@dataclass
+class Tenant:
+    number: int
+    code: str
+    currency: str
+    tokens: dict[Role, str]
+
+    def headers(self, role: Role = Role.ADMIN, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}", **extra}
+
+
+def new_reseller(
+    store: Any,
+    currency: str = "USD",
+    credit_limit: str = "1000.00",
+    roles: tuple[Role, ...] = (Role.ADMIN,),
+    parent: int | None = None,
+) -> Tenant:
+    code = f"T{uuid.uuid4().hex[:12].upper()}"
+    result = create_reseller(
+        store,
+        context(),
+        CreateReseller(
+            reseller_code=code,
+            name=f"Reseller {code}",
+            country="NG",
+            currency=currency,
+            credit_limit=Decimal(credit_limit),
+            parent_reseller_id=parent,
+        ),
+    )
+    number = json.loads(result.body)["reseller_id"]
+    tokens = {}
+    for role in roles:
+        issued = issue_token(
+            store, context(), IssueToken(label=f"{role.value} token", role=role, reseller_id=number)
+        )
+        tokens[role] = json.loads(issued.body)["token"]
+    return Tenant(number, code, currency, tokens)
+
+
+def isp_token(store: Any) -> str:
+    issued = issue_token(store, context(), IssueToken(label="isp test", role=Role.ISP_ADMIN))
+    return str(json.loads(issued.body)["token"])
