@@ -35,7 +35,6 @@ class ApiConfig:
     page_size_max: int = 100
     read_wait_max_ms: int = 5_000
     max_body_bytes: int = 65_536
-    command_max_attempts: int = 8
 
 
 @dataclass

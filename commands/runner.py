@@ -30,9 +30,9 @@ from domain.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, idempotency_re
 Store = Application[UUID]
 
 METADATA_ATTRIBUTE = "_meta"
-DEFAULT_MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 16
 BACKOFF_BASE_S = 0.002
-BACKOFF_CAP_S = 0.05
+BACKOFF_CAP_S = 0.1
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +108,7 @@ def run_command(
     context: RequestContext,
     handler: Callable[[], Outcome],
     request_fingerprint: str,
-    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    max_attempts: int = MAX_ATTEMPTS,
 ) -> CommandResult:
     key = context.idempotency_key
     record_id: UUID | None = None

@@ -51,7 +51,6 @@ class Runtime:
             page_size_max=s.page_size_max,
             read_wait_max_ms=s.read_wait_max_ms,
             max_body_bytes=s.max_body_bytes,
-            command_max_attempts=s.command_max_attempts,
         )
         return ApiServices(store=self.store, read_pool=self.read_pool(), config=config)
 

@@ -32,7 +32,6 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_lock_timeout_s: int = Field(default=5, ge=0, le=600)
     max_body_bytes: int = Field(default=65_536, ge=1024, le=10_485_760)
-    command_max_attempts: int = Field(default=8, ge=1, le=50)
     page_size_max: int = Field(default=100, ge=1, le=1000)
     read_wait_max_ms: int = Field(default=5_000, ge=0, le=60_000)
     projector_batch_size: int = Field(default=500, ge=1, le=10_000)

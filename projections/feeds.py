@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -31,6 +32,15 @@ log = structlog.get_logger(__name__)
 
 Store = Application[UUID]
 MAX_REPAIRS_PER_BATCH = 64
+
+
+@dataclass
+class FeedStats:
+    """What a Kafka feed did: events applied from messages, and events fetched from the store
+    to fill gaps (zero while the broker delivers everything)."""
+
+    applied_from_kafka: int = 0
+    repaired_from_store: int = 0
 
 
 def read_envelopes(store: Store, after: int, limit: int, stop: int | None = None) -> list[Envelope]:
@@ -101,12 +111,14 @@ def apply_with_repair(
     projector: type[Projector],
     envelopes: Sequence[Envelope],
     batch_size: int,
-) -> int:
+    stats: FeedStats,
+) -> None:
     for _ in range(MAX_REPAIRS_PER_BATCH):
         try:
-            return apply_batch(conn, projector, envelopes, check_gaps=True)
+            stats.applied_from_kafka += apply_batch(conn, projector, envelopes, check_gaps=True)
+            return
         except TenantGap as gap:
-            repair_tenant(
+            stats.repaired_from_store += repair_tenant(
                 store,
                 conn,
                 projector,
@@ -164,6 +176,7 @@ def run_kafka_feed(
     poll_ms: int,
     stopping: threading.Event,
     idle_polls_before_reconcile: int = 3,
+    stats: FeedStats | None = None,
 ) -> None:
     """Consume envelopes for one projector until `stopping` is set.
 
@@ -171,6 +184,7 @@ def run_kafka_feed(
     offsets are committed after the database transaction (they are only a hint: the positions
     in the database decide what is applied).
     """
+    stats = stats if stats is not None else FeedStats()
     idle_polls = 0
     with connect() as conn:
         while not stopping.is_set():
@@ -189,7 +203,7 @@ def run_kafka_feed(
                         )
             if envelopes:
                 idle_polls = 0
-                apply_with_repair(store, conn, projector, envelopes, batch_size)
+                apply_with_repair(store, conn, projector, envelopes, batch_size, stats)
                 consumer.commit()
                 continue
             idle_polls += 1
