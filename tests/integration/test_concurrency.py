@@ -26,12 +26,20 @@ def test_eight_clients_hammering_one_credit_account(store):
             amount = Decimal(rng.randint(1, 100_000)) / 100
             try:
                 if rng.random() < 0.5:
-                    record_charge(store, context(), tenant.number,
-                                  RecordCharge(amount=amount, currency="USD", description="load"))
+                    record_charge(
+                        store,
+                        context(),
+                        tenant.number,
+                        RecordCharge(amount=amount, currency="USD", description="load"),
+                    )
                     net += amount
                 else:
-                    record_payment(store, context(admin), tenant.number,
-                                   RecordPayment(amount=amount, currency="USD", method="card"))
+                    record_payment(
+                        store,
+                        context(admin),
+                        tenant.number,
+                        RecordPayment(amount=amount, currency="USD", method="card"),
+                    )
                     net -= amount
                 accepted += 1
             except Conflict:

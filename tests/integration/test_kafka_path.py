@@ -12,8 +12,12 @@ import pytest
 from kafka import KafkaConsumer, TopicPartition
 
 from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
-from commands.customers import ChangeCustomerStatus, CreateCustomer, change_customer_status
-from commands.customers import create_customer
+from commands.customers import (
+    ChangeCustomerStatus,
+    CreateCustomer,
+    change_customer_status,
+    create_customer,
+)
 from domain.access import Role
 from infra.relay import Relay, published_positions
 from projections.envelope import Envelope
@@ -48,16 +52,37 @@ def make_history(store, tenants, customers_each=5):
     for tenant in tenants:
         admin = reseller_principal(tenant.number, Role.ADMIN)
         for i in range(customers_each):
-            created = create_customer(store, context(admin), CreateCustomer(
-                customer_type="person", first_name=f"C{i}", last_name="Kafka",
-                email=f"c{i}@example.com", reseller_id=tenant.number))
+            created = create_customer(
+                store,
+                context(admin),
+                CreateCustomer(
+                    customer_type="person",
+                    first_name=f"C{i}",
+                    last_name="Kafka",
+                    email=f"c{i}@example.com",
+                    reseller_id=tenant.number,
+                ),
+            )
             customer_id = uuid.UUID(json.loads(created.body)["customer_id"])
-            change_customer_status(store, context(admin), customer_id,
-                                   ChangeCustomerStatus(status="active"))
-            record_charge(store, context(), tenant.number, RecordCharge(
-                amount=Decimal("10.25") * (i + 1), currency=tenant.currency, description="bw"))
-            record_payment(store, context(admin), tenant.number, RecordPayment(
-                amount=Decimal("3.10"), currency=tenant.currency, method="bank_transfer"))
+            change_customer_status(
+                store, context(admin), customer_id, ChangeCustomerStatus(status="active")
+            )
+            record_charge(
+                store,
+                context(),
+                tenant.number,
+                RecordCharge(
+                    amount=Decimal("10.25") * (i + 1), currency=tenant.currency, description="bw"
+                ),
+            )
+            record_payment(
+                store,
+                context(admin),
+                tenant.number,
+                RecordPayment(
+                    amount=Decimal("3.10"), currency=tenant.currency, method="bank_transfer"
+                ),
+            )
 
 
 @pytest.fixture
@@ -84,13 +109,23 @@ def test_relay_to_kafka_to_projectors_equals_rebuild(isolated, broker):
 
     for name, projector in PROJECTORS.items():
         consumer = consumer_for(broker, name)
-        threads.append(threading.Thread(
-            target=run_kafka_feed,
-            args=(store, lambda: psycopg.connect(url, autocommit=True), projector, consumer,
-                  published, 200, 100, stopping),
-            kwargs={"stats": stats[name], "idle_polls_before_reconcile": 10_000},
-            daemon=True,
-        ))
+        threads.append(
+            threading.Thread(
+                target=run_kafka_feed,
+                args=(
+                    store,
+                    lambda: psycopg.connect(url, autocommit=True),
+                    projector,
+                    consumer,
+                    published,
+                    200,
+                    100,
+                    stopping,
+                ),
+                kwargs={"stats": stats[name], "idle_polls_before_reconcile": 10_000},
+                daemon=True,
+            )
+        )
     for thread in threads:
         thread.start()
     try:
