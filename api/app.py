@@ -8,6 +8,8 @@ from typing import Any
 
 import psycopg
 import structlog
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from psycopg_pool import PoolTimeout
 from starlette.responses import Response
@@ -74,6 +76,8 @@ def create_app(services: ApiServices) -> FastAPI:
 
     @app.exception_handler(psycopg.OperationalError)
     @app.exception_handler(PoolTimeout)
+    @app.exception_handler(StoreOperationalError)
+    @app.exception_handler(StoreInterfaceError)
     async def unavailable(request: Request, exc: Exception) -> Response:
         log.error("database.unavailable", error=type(exc).__name__)
         return problem(

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import structlog
 from eventsourcing.application import Application
+from eventsourcing.persistence import PersistenceError
 from psycopg import Connection
 
 from projections.base import (
@@ -155,15 +157,25 @@ def run_store_feed(
     batch_size: int,
     poll_s: float,
     stopping: threading.Event,
+    max_backoff_s: float = 5.0,
 ) -> None:
-    """Keep every projector caught up with the store until `stopping` is set."""
-    with connect() as conn:
-        while not stopping.is_set():
-            read = 0
-            for projector in projectors:
-                read += catch_up_from_store(store, conn, projector, batch_size)
-            if read == 0:
-                stopping.wait(poll_s)
+    """Keep every projector caught up with the store until `stopping` is set. A database
+    error is logged and retried on a new connection after a growing pause."""
+    backoff_s = poll_s
+    while not stopping.is_set():
+        try:
+            with connect() as conn:
+                while not stopping.is_set():
+                    read = 0
+                    for projector in projectors:
+                        read += catch_up_from_store(store, conn, projector, batch_size)
+                    backoff_s = poll_s
+                    if read == 0:
+                        stopping.wait(poll_s)
+        except (psycopg.Error, PersistenceError, OSError) as error:
+            log.error("projector.store_feed_failed", error=repr(error), retry_in_s=backoff_s)
+            stopping.wait(backoff_s)
+            backoff_s = min(max_backoff_s, backoff_s * 2)
 
 
 def run_kafka_feed(

@@ -3,13 +3,12 @@ them in their own consumer groups, and every read model equals a fresh rebuild f
 
 import json
 import threading
-import time
 import uuid
 from decimal import Decimal
 
 import psycopg
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 
 from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
 from commands.customers import (
@@ -20,7 +19,6 @@ from commands.customers import (
 )
 from domain.access import Role
 from infra.relay import Relay, published_positions
-from projections.envelope import Envelope
 from projections.feeds import FeedStats, run_kafka_feed
 from projections.registry import PROJECTORS
 from tests.conftest import prepared_store
@@ -28,6 +26,7 @@ from tests.support.builders import context, new_reseller, reseller_principal
 from tests.support.projection_checks import (
     assert_projections_equal_rebuild,
     expected_tenant_positions,
+    read_topic,
     wait_until_caught_up,
 )
 from tests.support.services import throwaway_database
@@ -146,25 +145,7 @@ def test_relay_to_kafka_to_projectors_equals_rebuild(isolated, broker):
     with psycopg.connect(url, autocommit=True) as conn:
         assert published_positions(conn) == expected
     total = len(store.recorder.select_notifications(start=1, limit=100_000))
-    seen = read_topic(broker, total)
+    seen = read_topic(broker, TOPIC, total)
     assert sorted(seen) == sorted(
         n.id for n in store.recorder.select_notifications(start=1, limit=100_000)
     )
-
-
-def read_topic(broker, expected: int, timeout_s: float = 20) -> list[int]:
-    """Every envelope on the topic (positions), checking each is keyed by its tenant."""
-    reader = KafkaConsumer(bootstrap_servers=broker.bootstrap, enable_auto_commit=False)
-    partitions = [TopicPartition(TOPIC, p) for p in reader.partitions_for_topic(TOPIC)]
-    reader.assign(partitions)
-    reader.seek_to_beginning()
-    positions: list[int] = []
-    deadline = time.monotonic() + timeout_s
-    while len(positions) < expected and time.monotonic() < deadline:
-        for records in reader.poll(timeout_ms=200).values():
-            for record in records:
-                envelope = Envelope.from_json(record.value)
-                assert record.key == str(envelope.tenant).encode()
-                positions.append(envelope.position)
-    reader.close()
-    return positions
