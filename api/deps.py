@@ -19,14 +19,17 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 from starlette.responses import Response
 
+from commands.auth import SESSION_PREFIX, AuthServices, authenticate_session
 from commands.principal import Principal, RequestContext
 from commands.resellers import tenant_of
 from commands.runner import CommandResult
 from commands.tokens import authenticate
+from domain.access import Role
 from projections.base import Projector, has_reached
 
 Store = Any  # the eventsourcing Application; api never builds one itself
 POSITION_HEADER = "Ledger-Position"
+AUTH_PREFIX = "/reseller/auth/"
 WAIT_POLL_S = 0.02
 
 
@@ -41,6 +44,7 @@ class ApiConfig:
 class ApiServices:
     store: Store
     read_pool: ConnectionPool[Connection[Any]]
+    auth: AuthServices
     config: ApiConfig = field(default_factory=ApiConfig)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
@@ -67,9 +71,14 @@ def current_principal(
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
     scheme, _, token = (authorization or "").partition(" ")
+    token = token.strip()
     principal = None
-    if scheme.lower() == "bearer" and token:
-        principal = authenticate(services.store, token.strip(), services.clock())
+    if scheme.lower() == "bearer" and token.startswith(SESSION_PREFIX):
+        principal = authenticate_session(
+            services.store, services.auth, token, services.clock(), client_ip(request)
+        )
+    elif scheme.lower() == "bearer" and token:
+        principal = authenticate(services.store, token, services.clock())
     if principal is None:
         structlog.get_logger(__name__).warning("authentication.failed", path=request.url.path)
         raise HTTPException(
@@ -78,10 +87,35 @@ def current_principal(
     structlog.contextvars.bind_contextvars(
         user=principal.subject, role=principal.role.value, reseller=principal.reseller_number
     )
+    if principal.session_scope != "full" and not request.url.path.startswith(AUTH_PREFIX):
+        raise HTTPException(403, "this session may only enroll two-factor authentication")
     return principal
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+MAX_USER_AGENT = 300
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def user_agent(request: Request) -> str | None:
+    agent = request.headers.get("user-agent")
+    return agent[:MAX_USER_AGENT] if agent else None
+
+
+def anonymous_context(request: Request, services: ApiServices) -> RequestContext:
+    """For login: nobody is authenticated yet."""
+    return RequestContext(
+        principal=Principal(subject="anonymous", role=Role.READONLY, reseller_number=None),
+        request_id=request.state.request_id,
+        received_at=services.clock(),
+        client_ip=client_ip(request),
+        user_agent=user_agent(request),
+    )
+
+
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
@@ -105,8 +139,9 @@ def request_context(
         principal=principal,
         request_id=request.state.request_id,
         received_at=services.clock(),
-        client_ip=request.client.host if request.client else None,
+        client_ip=client_ip(request),
         idempotency_key=idempotency_key,
+        user_agent=user_agent(request),
     )
 
 

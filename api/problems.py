@@ -76,7 +76,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def refused(request: Request, exc: CommandError) -> Response:
         if exc.status_code in (401, 403):
             log.warning("authorization.refused", path=request.url.path, reason=str(exc))
-        return problem(exc.status_code, str(exc), field_error(exc.field, str(exc)))
+        return problem(
+            exc.status_code, str(exc), field_error(exc.field, str(exc)), headers=exc.headers
+        )
 
     @app.exception_handler(DomainError)
     async def domain_refused(request: Request, exc: DomainError) -> Response:

@@ -67,7 +67,7 @@ def create_customer(
     store: Store, context: RequestContext, command: CreateCustomer
 ) -> CommandResult:
     principal = context.principal
-    principal.require(Permission.CUSTOMERS_CREATE)
+    principal.require(Permission.CUSTOMER_CREATE)
     number = principal.reseller_in_scope(command.reseller_id)
 
     def handle() -> Outcome:
@@ -104,8 +104,9 @@ def create_customer(
 
 def load_customer_in_scope(store: Store, context: RequestContext, customer_id: UUID) -> Customer:
     customer = load(store, customer_id, Customer, "customer")
-    principal = context.principal
-    if not principal.is_isp_admin and customer.reseller_number != principal.reseller_number:
+    if not context.principal.sees_customer(
+        customer.reseller_number, str(customer.id), customer.portal_id
+    ):
         raise NotFound("customer not found")
     return customer
 
@@ -117,7 +118,9 @@ def change_customer_status(
     command: ChangeCustomerStatus,
     expected_version: int | None = None,
 ) -> CommandResult:
-    context.principal.require(Permission.CUSTOMERS_STATUS)
+    context.principal.require(Permission.CUSTOMER_EDIT)
+    if command.status == "inactive":
+        context.principal.require(Permission.CUSTOMER_DELETE)
 
     def handle() -> Outcome:
         customer = load_customer_in_scope(store, context, customer_id)

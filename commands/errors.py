@@ -7,6 +7,7 @@ from domain.errors import DomainError
 
 class CommandError(Exception):
     status_code = 400
+    headers: dict[str, str] | None = None
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)

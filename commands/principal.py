@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from uuid import UUID
 
 from commands.errors import Forbidden, NotFound
 from domain.access import ROLE_PERMISSIONS, Permission, Role
@@ -11,16 +12,25 @@ from domain.access import ROLE_PERMISSIONS, Permission, Role
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is acting: a token's subject, its role, and the reseller it is scoped to.
+    """Who is acting: a user (through a session) or an API token, with a role, the reseller it
+    belongs to and its effective permissions.
 
-    An ISP admin (realm "isp") has no reseller and may act on any; everyone else acts only
-    inside their own reseller.
+    An ISP admin (realm "isp") has no reseller and may act on any. Everyone else acts inside
+    their own reseller and, when that reseller lets its admins manage sub-resellers, inside
+    its descendants (`managed_resellers`); never in a parent's or a sibling's.
+    `allowed_customer_ids`, when not empty, limits a user to those customers (ids or Portal IDs).
     """
 
     subject: str
     role: Role
     reseller_number: int | None
     permissions: frozenset[Permission] = field(default=frozenset())
+    managed_resellers: frozenset[int] = field(default=frozenset())
+    allowed_customer_ids: frozenset[str] = field(default=frozenset())
+    user_id: UUID | None = None
+    session_id: str | None = None
+    session_scope: str = "full"
+    """'full', or 'enroll_2fa' for a session that may only enroll a second factor."""
 
     def __post_init__(self) -> None:
         if not self.permissions:
@@ -34,20 +44,41 @@ class Principal:
     def is_isp_admin(self) -> bool:
         return self.role is Role.ISP_ADMIN
 
+    def holds(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
     def require(self, permission: Permission) -> None:
+        if self.session_scope != "full":
+            raise Forbidden("this session may only enroll two-factor authentication")
         if permission not in self.permissions:
-            raise Forbidden(f"the {self.role.value} role may not {permission.value}")
+            raise Forbidden(f"missing permission {permission.value}")
+
+    def sees_reseller(self, reseller_number: int) -> bool:
+        return (
+            self.is_isp_admin
+            or reseller_number == self.reseller_number
+            or reseller_number in self.managed_resellers
+        )
 
     def reseller_in_scope(self, reseller_number: int | None) -> int:
-        """The reseller a command acts on; another tenant's reseller is reported as not found."""
+        """The reseller a command acts on; one outside the caller's reach is not found."""
         if self.is_isp_admin:
             if reseller_number is None:
                 raise NotFound("an ISP admin must name the reseller", field="reseller_id")
             return reseller_number
         assert self.reseller_number is not None
-        if reseller_number is not None and reseller_number != self.reseller_number:
+        if reseller_number is None:
+            return self.reseller_number
+        if not self.sees_reseller(reseller_number):
             raise NotFound("reseller not found", field="reseller_id")
-        return self.reseller_number
+        return reseller_number
+
+    def sees_customer(self, reseller_number: int, customer_id: str, portal_id: str) -> bool:
+        if not self.sees_reseller(reseller_number):
+            return False
+        if not self.allowed_customer_ids:
+            return True
+        return customer_id in self.allowed_customer_ids or portal_id in self.allowed_customer_ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +91,4 @@ class RequestContext:
     """When the request arrived (UTC); handlers never read the clock themselves."""
     client_ip: str | None = None
     idempotency_key: str | None = None
+    user_agent: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from eventsourcing.domain import Aggregate
 from pydantic import Field
 
 from commands.errors import Conflict
@@ -49,7 +50,7 @@ def _registry(store: Store) -> ResellerRegistry:
 def create_reseller(
     store: Store, context: RequestContext, command: CreateReseller
 ) -> CommandResult:
-    context.principal.require(Permission.RESELLERS_MANAGE)
+    context.principal.require(Permission.RESELLER_MANAGE)
     limit = money(command.credit_limit, command.currency, field="credit_limit")
 
     def handle() -> Outcome:
@@ -74,9 +75,11 @@ def create_reseller(
         claim = ResellerCode(code=code, reseller_number=number)
         account = CreditAccount.open(number, reseller.root_number, limit)
         body = reseller_view(reseller) | {"credit_limit": str(limit.amount)}
-        return Outcome(
-            [registry, claim, reseller, account], body, reseller.root_number, number, 201
-        )
+        changed: list[Aggregate] = [registry, claim, reseller, account]
+        if parent is not None:
+            parent.add_child(number)
+            changed.append(parent)
+        return Outcome(changed, body, reseller.root_number, number, 201)
 
     return run_command(
         store, context, handle, fingerprint("create_reseller", command.model_dump(mode="json"))

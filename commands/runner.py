@@ -95,9 +95,11 @@ def _metadata(context: RequestContext, outcome: Outcome) -> dict[str, Any]:
         "owner": outcome.owner_number,
         "reseller": principal.reseller_number,
         "user": principal.subject,
+        "session": principal.session_id,
         "role": principal.role.value,
         "realm": principal.realm,
         "ip": context.client_ip,
+        "user_agent": context.user_agent,
         "request_id": context.request_id,
         "idempotency_key": context.idempotency_key,
     }

@@ -27,41 +27,70 @@ class Role(StrEnum):
 
 
 class Permission(StrEnum):
-    RESELLERS_MANAGE = "resellers.manage"
-    CUSTOMERS_VIEW = "customers.view"
-    CUSTOMERS_CREATE = "customers.create"
-    CUSTOMERS_STATUS = "customers.status"
-    CREDIT_VIEW = "credit.view"
-    CREDIT_CHARGE = "credit.charge"
-    CREDIT_PAYMENT = "credit.payment"
-    LEDGER_VIEW = "ledger.view"
-    TOKENS_ISSUE = "tokens.issue"
+    """Granular permissions (seed §7.2), named as the seed names them ("customer_create")."""
 
+    RESELLER_MANAGE = "reseller_manage"  # master ISP only
+    SUB_RESELLER_MANAGE = "sub_reseller_manage"
+    CUSTOMER_VIEW = "customer_view"
+    CUSTOMER_CREATE = "customer_create"
+    CUSTOMER_EDIT = "customer_edit"
+    CUSTOMER_DELETE = "customer_delete"
+    SERVICE_PROVISION = "service_provision"
+    SERVICE_MODIFY = "service_modify"
+    SERVICE_SUSPEND = "service_suspend"
+    BILLING_VIEW = "billing_view"
+    BILLING_MANAGE = "billing_manage"
+    PAYMENT_PROCESS = "payment_process"
+    CREDIT_VIEW = "credit_view"
+    CREDIT_CHARGE = "credit_charge"  # master ISP only
+    CREDIT_PAYMENT = "credit_payment"
+    LEDGER_VIEW = "ledger_view"
+    REPORT_VIEW = "report_view"
+    TICKET_MANAGE = "ticket_manage"
+    USER_VIEW = "user_view"
+    USER_MANAGE = "user_manage"
+    TOKEN_ISSUE = "token_issue"  # noqa: S105 - a permission name
+    ACTIVITY_VIEW = "activity_view"
+
+
+ISP_ONLY = frozenset({Permission.RESELLER_MANAGE, Permission.CREDIT_CHARGE})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ISP_ADMIN: frozenset(Permission),
-    Role.ADMIN: frozenset(
-        {
-            Permission.CUSTOMERS_VIEW,
-            Permission.CUSTOMERS_CREATE,
-            Permission.CUSTOMERS_STATUS,
-            Permission.CREDIT_VIEW,
-            Permission.CREDIT_PAYMENT,
-            Permission.LEDGER_VIEW,
-            Permission.TOKENS_ISSUE,
-        }
-    ),
+    Role.ADMIN: frozenset(Permission) - ISP_ONLY,
     Role.MANAGER: frozenset(
         {
-            Permission.CUSTOMERS_VIEW,
-            Permission.CUSTOMERS_CREATE,
-            Permission.CUSTOMERS_STATUS,
+            Permission.CUSTOMER_VIEW,
+            Permission.CUSTOMER_CREATE,
+            Permission.CUSTOMER_EDIT,
+            Permission.SERVICE_PROVISION,
+            Permission.SERVICE_MODIFY,
+            Permission.BILLING_VIEW,
+            Permission.PAYMENT_PROCESS,
             Permission.CREDIT_VIEW,
+            Permission.REPORT_VIEW,
+            Permission.TICKET_MANAGE,
+            Permission.USER_VIEW,
+            Permission.ACTIVITY_VIEW,
         }
     ),
-    Role.USER: frozenset({Permission.CUSTOMERS_VIEW}),
+    Role.USER: frozenset(
+        {
+            Permission.CUSTOMER_VIEW,
+            Permission.CUSTOMER_EDIT,
+            Permission.SERVICE_MODIFY,
+            Permission.PAYMENT_PROCESS,
+            Permission.TICKET_MANAGE,
+        }
+    ),
     Role.READONLY: frozenset(
-        {Permission.CUSTOMERS_VIEW, Permission.CREDIT_VIEW, Permission.LEDGER_VIEW}
+        {
+            Permission.CUSTOMER_VIEW,
+            Permission.BILLING_VIEW,
+            Permission.CREDIT_VIEW,
+            Permission.LEDGER_VIEW,
+            Permission.REPORT_VIEW,
+        }
     ),
 }
 
@@ -92,6 +121,7 @@ class ApiToken(Aggregate):
         role: str
         reseller_number: int | None
         expires_at: datetime | None
+        permissions: list[str]
 
     @event(Issued)
     def __init__(
@@ -101,12 +131,14 @@ class ApiToken(Aggregate):
         role: str,
         reseller_number: int | None,
         expires_at: datetime | None,
+        permissions: list[str],
     ) -> None:
         self.token_hash = token_hash
         self.label = label
         self.role = role
         self.reseller_number = reseller_number
         self.expires_at = expires_at
+        self.permissions = permissions
         self.revoked = False
 
     @staticmethod
@@ -121,6 +153,7 @@ class ApiToken(Aggregate):
         role: Role,
         reseller_number: int | None,
         expires_at: datetime | None,
+        permissions: frozenset[Permission] = frozenset(),
     ) -> ApiToken:
         label = label.strip()
         if not label or len(label) > 100:
@@ -135,14 +168,27 @@ class ApiToken(Aggregate):
             role=role.value,
             reseller_number=reseller_number,
             expires_at=expires_at,
+            permissions=sorted(p.value for p in permissions),
         )
+
+    @property
+    def effective_permissions(self) -> frozenset[Permission]:
+        """The token's own narrow scope when it has one, else its role's template."""
+        if self.permissions:
+            return frozenset(Permission(p) for p in self.permissions)
+        return ROLE_PERMISSIONS[Role(self.role)]
 
     class Revoked(Aggregate.Event):
         pass
 
     @event(Revoked)
-    def revoke(self) -> None:
+    def _revoke(self) -> None:
         self.revoked = True
+
+    def revoke(self) -> None:
+        if self.revoked:
+            raise DomainError("the token is already revoked", field="token_id")
+        self._revoke()
 
     def is_valid_at(self, now: datetime) -> bool:
         return not self.revoked and (self.expires_at is None or now < self.expires_at)

@@ -113,6 +113,9 @@ class Reseller(Aggregate):
         self.level = level
         self.status = "active"
         self.customers_registered = 0
+        self.children: list[int] = []
+        self.require_two_factor = False
+        self.manage_sub_resellers = False
 
     @staticmethod
     def create_id(number: int) -> UUID:
@@ -163,3 +166,33 @@ class Reseller(Aggregate):
             raise DomainError("the reseller is not active", field="reseller_id")
         self._take_customer_number(self.customers_registered + 1)
         return f"{self.code}-{self.customers_registered:06d}"
+
+    class ChildAdded(Aggregate.Event):
+        child_number: int
+
+    @event(ChildAdded)
+    def add_child(self, child_number: int) -> None:
+        self.children = [*self.children, child_number]
+
+    class SecuritySettingsChanged(Aggregate.Event):
+        require_two_factor: bool
+        manage_sub_resellers: bool
+
+    @event(SecuritySettingsChanged)
+    def _change_security_settings(
+        self, require_two_factor: bool, manage_sub_resellers: bool
+    ) -> None:
+        self.require_two_factor = require_two_factor
+        self.manage_sub_resellers = manage_sub_resellers
+
+    def change_security_settings(
+        self, require_two_factor: bool | None, manage_sub_resellers: bool | None
+    ) -> bool:
+        new = (
+            self.require_two_factor if require_two_factor is None else require_two_factor,
+            self.manage_sub_resellers if manage_sub_resellers is None else manage_sub_resellers,
+        )
+        if new == (self.require_two_factor, self.manage_sub_resellers):
+            return False
+        self._change_security_settings(*new)
+        return True

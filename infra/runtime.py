@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -13,9 +13,18 @@ from kafka import KafkaConsumer
 from psycopg_pool import ConnectionPool
 
 from api.deps import ApiConfig, ApiServices
+from commands.auth import AuthConfig, AuthServices
 from commands.principal import Principal, RequestContext
 from commands.tokens import IssueToken, issue_token
 from domain.access import Role
+from domain.auth_policy import PasswordPolicy, SessionPolicy, ThrottlePolicy
+from infra.auth_store import (
+    FernetBox,
+    PostgresSessionStore,
+    PostgresThrottle,
+    embedded_secret_key,
+    ensure_auth_tables,
+)
 from infra.database import create_read_models, ensure_database, start_embedded
 from infra.event_store import LedgerStore, open_store
 from infra.relay import Relay, ensure_relay_tables, published_positions
@@ -52,10 +61,51 @@ class Runtime:
             read_wait_max_ms=s.read_wait_max_ms,
             max_body_bytes=s.max_body_bytes,
         )
-        return ApiServices(store=self.store, read_pool=self.read_pool(), config=config)
+        pool = self.read_pool()
+        return ApiServices(
+            store=self.store, read_pool=pool, auth=auth_services(s, pool), config=config
+        )
 
     def close(self) -> None:
         self.store.close()
+
+
+def auth_config(s: Settings) -> AuthConfig:
+    return AuthConfig(
+        password_policy=PasswordPolicy(
+            min_length=s.password_min_length, min_character_classes=s.password_min_classes
+        ),
+        session_policy=SessionPolicy(
+            idle_timeout=timedelta(seconds=s.session_idle_timeout_s),
+            absolute_lifetime=timedelta(seconds=s.session_absolute_lifetime_s),
+            max_concurrent=s.session_max_concurrent,
+            on_limit=s.session_on_limit,
+        ),
+        account_throttle=ThrottlePolicy(
+            max_failures=s.login_account_max_failures,
+            window=timedelta(seconds=s.login_window_s),
+            base_lockout=timedelta(seconds=s.login_account_lockout_s),
+            max_lockout=timedelta(seconds=s.login_max_lockout_s),
+        ),
+        ip_throttle=ThrottlePolicy(
+            max_failures=s.login_ip_max_failures,
+            window=timedelta(seconds=s.login_window_s),
+            base_lockout=timedelta(seconds=s.login_ip_lockout_s),
+            max_lockout=timedelta(seconds=s.login_max_lockout_s),
+        ),
+    )
+
+
+def auth_services(s: Settings, pool: ConnectionPool[psycopg.Connection[Any]]) -> AuthServices:
+    if s.secret_key is None and s.database_url is not None:
+        raise ValueError("LEDGER_SECRET_KEY is required when LEDGER_DATABASE_URL is set")
+    key = s.secret_key or embedded_secret_key(s.data_dir)
+    return AuthServices(
+        config=auth_config(s),
+        sessions=PostgresSessionStore(pool),
+        throttle=PostgresThrottle(pool),
+        box=FernetBox(key),
+    )
 
 
 def open_runtime(settings: Settings) -> Runtime:
@@ -67,6 +117,7 @@ def open_runtime(settings: Settings) -> Runtime:
     with psycopg.connect(url, autocommit=True) as conn:
         create_read_models(conn)
         ensure_relay_tables(conn)
+        ensure_auth_tables(conn)
     return Runtime(settings, url, store)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,23 @@ class Settings(BaseSettings):
     projector_poll_ms: int = Field(default=100, ge=1, le=10_000)
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_poll_ms: int = Field(default=100, ge=1, le=10_000)
+    secret_key: str | None = Field(
+        default=None,
+        min_length=32,
+        description="Encrypts TOTP secrets; unset = a key kept in LEDGER_DATA_DIR/secret.key",
+    )
+    session_idle_timeout_s: int = Field(default=1_800, ge=60, le=86_400)
+    session_absolute_lifetime_s: int = Field(default=43_200, ge=300, le=2_592_000)
+    session_max_concurrent: int = Field(default=5, ge=1, le=100)
+    session_on_limit: Literal["refuse", "evict_oldest"] = "refuse"
+    login_account_max_failures: int = Field(default=5, ge=1, le=1_000)
+    login_ip_max_failures: int = Field(default=20, ge=1, le=100_000)
+    login_window_s: int = Field(default=900, ge=1, le=86_400)
+    login_account_lockout_s: int = Field(default=60, ge=1, le=86_400)
+    login_ip_lockout_s: int = Field(default=300, ge=1, le=86_400)
+    login_max_lockout_s: int = Field(default=3_600, ge=1, le=604_800)
+    password_min_length: int = Field(default=12, ge=8, le=128)
+    password_min_classes: int = Field(default=2, ge=1, le=4)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -107,13 +107,18 @@ def list_customers(
     search: str | None,
     limit: int,
     offset: int,
+    only: list[str] | None = None,
 ) -> CustomerPage:
+    """One page of a reseller's customers; `only` limits them to these ids or Portal IDs."""
     schema = pgsql.Identifier(CustomersProjector.live_schema())
     where = [pgsql.SQL("reseller_id = %(reseller)s")]
     params: dict[str, Any] = {"reseller": reseller_id, "limit": limit, "offset": offset}
     if status is not None:
         where.append(pgsql.SQL("status = %(status)s"))
         params["status"] = status
+    if only:
+        where.append(pgsql.SQL("(customer_id::text = ANY(%(only)s) OR portal_id = ANY(%(only)s))"))
+        params["only"] = only
     if search:
         where.append(
             pgsql.SQL(

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from projections.activity import ActivityProjector
 from projections.base import Projector
 from projections.credit_accounts import CreditAccountsProjector
 from projections.customers import CustomersProjector
 from projections.journal import JournalProjector
+from projections.users import UsersProjector
 
 PROJECTORS: dict[str, type[Projector]] = {
-    p.name: p for p in (CustomersProjector, CreditAccountsProjector, JournalProjector)
+    p.name: p
+    for p in (
+        CustomersProjector,
+        CreditAccountsProjector,
+        JournalProjector,
+        UsersProjector,
+        ActivityProjector,
+    )
 }

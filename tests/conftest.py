@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,13 @@ from psycopg_pool import ConnectionPool
 
 from api.app import create_app
 from api.deps import ApiConfig, ApiServices
+from commands.auth import AuthConfig, AuthServices
+from infra.auth_store import (
+    FernetBox,
+    PostgresSessionStore,
+    PostgresThrottle,
+    ensure_auth_tables,
+)
 from infra.database import create_read_models
 from infra.event_store import LedgerStore, open_store
 from infra.relay import ensure_relay_tables
@@ -29,7 +37,24 @@ def prepared_store(url: str) -> LedgerStore:
     with psycopg.connect(url, autocommit=True) as conn:
         create_read_models(conn)
         ensure_relay_tables(conn)
+        ensure_auth_tables(conn)
     return store
+
+
+class Clock:
+    """The API's clock: real time plus an offset that tests move forward (never back)."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, **delta: float) -> None:
+        self.offset += timedelta(**delta)
+
+
+TEST_SECRET_KEY = "test-only-secret-key-0123456789abcdef"
 
 
 @pytest.fixture(scope="session")
@@ -77,10 +102,35 @@ def store_feed(database_url: str, store: LedgerStore) -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def auth(read_pool: ConnectionPool[Any]) -> AuthServices:
+    return AuthServices(
+        config=AuthConfig(),
+        sessions=PostgresSessionStore(read_pool),
+        throttle=PostgresThrottle(read_pool),
+        box=FernetBox(TEST_SECRET_KEY),
+    )
+
+
+@pytest.fixture(scope="session")
 def api_services(
-    store: LedgerStore, read_pool: ConnectionPool[Any], store_feed: None
+    store: LedgerStore,
+    read_pool: ConnectionPool[Any],
+    store_feed: None,
+    auth: AuthServices,
+    clock: Clock,
 ) -> ApiServices:
-    return ApiServices(store=store, read_pool=read_pool, config=ApiConfig(max_body_bytes=16_384))
+    return ApiServices(
+        store=store,
+        read_pool=read_pool,
+        auth=auth,
+        config=ApiConfig(max_body_bytes=16_384),
+        clock=clock,
+    )
 
 
 @pytest.fixture(scope="session")

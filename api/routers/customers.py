@@ -50,13 +50,15 @@ def list_(
     wait_for_position: Annotated[int | None, Query(ge=0, alias="wait_for_position")] = None,
     wait_timeout_ms: Annotated[int, Query(ge=0)] = 2_000,
 ) -> dict[str, Any]:
-    principal.require(Permission.CUSTOMERS_VIEW)
+    principal.require(Permission.CUSTOMER_VIEW)
     number = principal.reseller_in_scope(reseller_id)
     limit = min(limit, services.config.page_size_max)
     reached = wait_until(
         services, conn, CustomersProjector, wait_for_position, number, wait_timeout_ms
     )
-    page = list_customers(conn, number, status, q, limit, offset)
+    page = list_customers(
+        conn, number, status, q, limit, offset, only=sorted(principal.allowed_customer_ids)
+    )
     return {
         "items": page.items,
         "total": page.total,
@@ -75,7 +77,7 @@ def read(
     wait_for_position: Annotated[int | None, Query(ge=0)] = None,
     wait_timeout_ms: Annotated[int, Query(ge=0)] = 2_000,
 ) -> dict[str, Any]:
-    principal.require(Permission.CUSTOMERS_VIEW)
+    principal.require(Permission.CUSTOMER_VIEW)
     uid = parse_uuid(customer_id, "customer")
     if wait_for_position is not None and principal.reseller_number is not None:
         wait_until(

@@ -32,7 +32,7 @@ from commands.customers import (
 from commands.errors import CommandError
 from domain.access import Role
 from tests.conftest import prepared_store
-from tests.support.builders import context, new_reseller, reseller_principal
+from tests.support.builders import context, new_reseller, new_user, reseller_principal
 from tests.support.projection_checks import (
     assert_projections_equal_rebuild,
     wait_until_caught_up,
@@ -92,7 +92,9 @@ def command_stream(store, tenants, count: int, rng: random.Random, done: list[in
         admin = reseller_principal(tenant.number, Role.ADMIN)
         roll = rng.random()
         try:
-            if roll < 0.3 or not customers[tenant.number]:
+            if roll < 0.02:
+                new_user(store, tenant.number, f"chaos.{i}")
+            elif roll < 0.3 or not customers[tenant.number]:
                 result = create_customer(
                     store,
                     context(admin),

@@ -22,7 +22,7 @@ from infra.relay import Relay, published_positions
 from projections.feeds import FeedStats, run_kafka_feed
 from projections.registry import PROJECTORS
 from tests.conftest import prepared_store
-from tests.support.builders import context, new_reseller, reseller_principal
+from tests.support.builders import context, new_reseller, new_user, reseller_principal
 from tests.support.projection_checks import (
     assert_projections_equal_rebuild,
     expected_tenant_positions,
@@ -50,6 +50,7 @@ def consumer_for(broker, projector_name: str) -> KafkaConsumer:
 def make_history(store, tenants, customers_each=5):
     for tenant in tenants:
         admin = reseller_principal(tenant.number, Role.ADMIN)
+        new_user(store, tenant.number, f"kafka.{uuid.uuid4().hex[:8]}")
         for i in range(customers_each):
             created = create_customer(
                 store,

@@ -31,7 +31,23 @@ def context(
 
 
 def reseller_principal(number: int, role: Role = Role.ADMIN) -> Principal:
-    return Principal(subject=f"test-{role.value}-{number}", role=role, reseller_number=number)
+    """A reseller's API token principal (activity is recorded for token and user subjects)."""
+    return Principal(subject=f"token:test-{role.value}-{number}", role=role, reseller_number=number)
+
+
+def new_user(store: Any, reseller_number: int, username: str, role: str = "manager") -> str:
+    """A team member without a password (nothing to hash, so no auth services needed)."""
+    from commands.auth import AuthConfig, AuthServices
+    from commands.users import CreateUser, create_user
+
+    auth = AuthServices(config=AuthConfig(), sessions=None, throttle=None, box=None)  # type: ignore[arg-type]
+    result = create_user(
+        store,
+        auth,
+        context(reseller_principal(reseller_number)),
+        CreateUser(username=username, email=f"{username}@example.com", role=role),
+    )
+    return str(json.loads(result.body)["user_id"])
 
 
 @dataclass

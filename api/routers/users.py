@@ -1,0 +1,163 @@
+"""Seed §7: the reseller's team, its security settings, activity and token revocation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import (
+    Context,
+    ExactJSONRoute,
+    IfMatch,
+    ReadConnection,
+    Services,
+    command_response,
+    parse_uuid,
+)
+from api.schemas import PROBLEMS
+from commands.errors import Unprocessable
+from commands.tokens import revoke_token
+from commands.users import (
+    CreateUser,
+    DisableUser,
+    GrantPermission,
+    ModifyUser,
+    SecuritySettings,
+    change_security_settings,
+    create_user,
+    get_user,
+    grant_permission,
+    modify_user,
+    reset_password,
+    revoke_user_sessions,
+    set_user_enabled,
+)
+from domain.access import Permission
+from projections.activity import team_performance
+from projections.users import list_users, login_history
+
+router = APIRouter(prefix="/reseller/api", tags=["users"], route_class=ExactJSONRoute)
+ResellerFilter = Annotated[int | None, Query(ge=1)]
+MAX_PERIOD = timedelta(days=366)
+
+
+@router.post("/users", status_code=201, responses=PROBLEMS)
+def create(command: CreateUser, context: Context, services: Services) -> Response:
+    """Add a team member (seed §7.1 JSON)."""
+    return command_response(create_user(services.store, services.auth, context, command))
+
+
+@router.get("/users", responses=PROBLEMS)
+def list_(
+    context: Context,
+    services: Services,
+    conn: ReadConnection,
+    reseller_id: ResellerFilter = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    context.principal.require(Permission.USER_VIEW)
+    number = context.principal.reseller_in_scope(reseller_id)
+    return list_users(conn, number, min(limit, services.config.page_size_max), offset)
+
+
+@router.get("/users/{user_id}", responses=PROBLEMS)
+def read(user_id: str, context: Context, services: Services) -> dict[str, Any]:
+    return get_user(services.store, context, parse_uuid(user_id, "user"))
+
+
+@router.patch("/users/{user_id}", responses=PROBLEMS)
+def modify(
+    user_id: str, command: ModifyUser, context: Context, services: Services, expected: IfMatch
+) -> Response:
+    target = parse_uuid(user_id, "user")
+    return command_response(modify_user(services.store, context, target, command, expected))
+
+
+@router.post("/users/{user_id}/disable", responses=PROBLEMS)
+def disable(user_id: str, command: DisableUser, context: Context, services: Services) -> Response:
+    """Disable a user: every session ends at once."""
+    target = parse_uuid(user_id, "user")
+    return command_response(
+        set_user_enabled(services.store, services.auth, context, target, False, command.reason)
+    )
+
+
+@router.post("/users/{user_id}/enable", responses=PROBLEMS)
+def enable(user_id: str, context: Context, services: Services) -> Response:
+    target = parse_uuid(user_id, "user")
+    return command_response(set_user_enabled(services.store, services.auth, context, target, True))
+
+
+@router.post("/users/{user_id}/reset-password", responses=PROBLEMS)
+def reset(user_id: str, context: Context, services: Services) -> dict[str, Any]:
+    """A temporary password, shown once; the user must change it."""
+    return reset_password(services.store, services.auth, context, parse_uuid(user_id, "user"))
+
+
+@router.post("/users/{user_id}/grants", responses=PROBLEMS)
+def grant(user_id: str, command: GrantPermission, context: Context, services: Services) -> Response:
+    """A permission until `expires_at`; it lapses by itself."""
+    target = parse_uuid(user_id, "user")
+    return command_response(grant_permission(services.store, context, target, command))
+
+
+@router.post("/users/{user_id}/sessions/revoke", responses=PROBLEMS)
+def revoke_sessions_of(user_id: str, context: Context, services: Services) -> dict[str, Any]:
+    """End every session of a team member."""
+    target = parse_uuid(user_id, "user")
+    return revoke_user_sessions(services.store, services.auth, context, target)
+
+
+@router.patch("/settings/security", responses=PROBLEMS)
+def security_settings(
+    command: SecuritySettings,
+    context: Context,
+    services: Services,
+    reseller_id: ResellerFilter = None,
+) -> Response:
+    """Require two-factor for the whole team; let admins manage sub-resellers' data."""
+    return command_response(change_security_settings(services.store, context, command, reseller_id))
+
+
+@router.delete("/tokens/{token_id}", responses=PROBLEMS)
+def revoke(token_id: str, context: Context, services: Services) -> Response:
+    return command_response(revoke_token(services.store, context, parse_uuid(token_id, "token")))
+
+
+@router.get("/activity/logins", responses=PROBLEMS)
+def logins(
+    context: Context,
+    conn: ReadConnection,
+    reseller_id: ResellerFilter = None,
+    user_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    """Login history (successes and failures, IP, user agent)."""
+    context.principal.require(Permission.ACTIVITY_VIEW)
+    number = context.principal.reseller_in_scope(reseller_id)
+    target = None if user_id is None else str(parse_uuid(user_id, "user"))
+    return login_history(conn, number, target, limit)
+
+
+@router.get("/activity/team", responses=PROBLEMS)
+def team(
+    context: Context,
+    conn: ReadConnection,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    reseller_id: ResellerFilter = None,
+) -> list[dict[str, Any]]:
+    """Seed §7.3: logins, customer interactions and actions per team member over a period
+    (default: the last 30 days)."""
+    context.principal.require(Permission.ACTIVITY_VIEW)
+    number = context.principal.reseller_in_scope(reseller_id)
+    until = until or context.received_at
+    since = since or until - timedelta(days=30)
+    if since.tzinfo is None or until.tzinfo is None:
+        raise Unprocessable("since and until need a time zone", field="since")
+    if not since < until <= since + MAX_PERIOD:
+        raise Unprocessable("the period must be positive and at most a year", field="since")
+    return team_performance(conn, number, since, until)

@@ -1,0 +1,304 @@
+"""Reseller team management (seed §7): users, their roles and permissions, lifecycle, password
+resets, temporary grants, and the reseller's security settings.
+
+Nobody hands out more than they hold: a user's resulting permissions (and role rank) must lie
+within the actor's own, so neither creating, modifying nor granting can escalate.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import EmailStr, Field
+
+from commands.auth import AuthServices, hash_password, revoke_sessions
+from commands.errors import Conflict, Forbidden, NotFound, Unprocessable
+from commands.models import CommandModel
+from commands.principal import RequestContext
+from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
+from commands.store_access import exists, load
+from domain.access import ROLE_PERMISSIONS, ROLE_RANK, Permission, Role
+from domain.reseller import Reseller, reseller_id
+from domain.users import ResellerUser, normalise_username, parse_permissions, parse_role, user_id
+
+CustomerRef = int | str
+
+
+class CreateUser(CommandModel):
+    """Seed §7.1, as-is; `password` is optional (without it, an admin resets it later)."""
+
+    reseller_id: int | None = Field(default=None, ge=1)
+    username: str = Field(min_length=3, max_length=64, examples=["manager1"])
+    email: EmailStr = Field(max_length=254)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    role: str = Field(examples=["manager"])
+    permissions: list[str] = Field(default_factory=list, max_length=64)
+    allowed_customer_ids: list[CustomerRef] = Field(default_factory=list, max_length=1000)
+    ip_whitelist: list[str] = Field(default_factory=list, max_length=50)
+    department: str | None = Field(default=None, max_length=100)
+    password: str | None = Field(default=None, max_length=256)
+
+
+class ModifyUser(CommandModel):
+    email: EmailStr | None = Field(default=None, max_length=254)
+    first_name: str | None = Field(default=None, max_length=100)
+    last_name: str | None = Field(default=None, max_length=100)
+    role: str | None = None
+    permissions: list[str] | None = Field(default=None, max_length=64)
+    allowed_customer_ids: list[CustomerRef] | None = Field(default=None, max_length=1000)
+    ip_whitelist: list[str] | None = Field(default=None, max_length=50)
+    department: str | None = Field(default=None, max_length=100)
+
+
+class DisableUser(CommandModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class GrantPermission(CommandModel):
+    permission: str
+    expires_at: datetime
+
+
+class SecuritySettings(CommandModel):
+    require_two_factor: bool | None = None
+    manage_sub_resellers: bool | None = None
+
+
+def user_view(user: ResellerUser) -> dict[str, Any]:
+    return {
+        "user_id": str(user.id),
+        "reseller_id": user.reseller_number,
+        "username": user.username,
+        "email": user.email,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "role": user.role,
+        "permissions": user.permissions,
+        "allowed_customer_ids": user.allowed_customer_ids,
+        "ip_whitelist": user.ip_whitelist,
+        "department": user.department,
+        "status": user.status,
+        "two_factor_enabled": user.has_two_factor,
+        "version": user.version,
+    }
+
+
+def _check_no_escalation(
+    context: RequestContext, role: Role, permissions: list[str], now: datetime
+) -> None:
+    actor = context.principal
+    if actor.is_isp_admin:
+        return
+    if ROLE_RANK[role] > ROLE_RANK[actor.role]:
+        raise Forbidden("you cannot give a role above your own")
+    wanted = frozenset(Permission(p) for p in permissions) or ROLE_PERMISSIONS[role]
+    beyond = wanted - actor.permissions
+    if beyond:
+        raise Forbidden(f"you cannot give permissions you do not hold: {', '.join(sorted(beyond))}")
+
+
+def _customer_refs(values: list[CustomerRef]) -> list[str]:
+    return sorted({str(v) for v in values})
+
+
+def _load_user_in_scope(store: Store, context: RequestContext, target: uuid.UUID) -> ResellerUser:
+    user = load(store, target, ResellerUser, "user")
+    if not context.principal.sees_reseller(user.reseller_number):
+        raise NotFound("user not found")
+    return user
+
+
+def _user_outcome(user: ResellerUser, status: int = 200) -> Outcome:
+    return Outcome([user], user_view(user), user.tenant_number, user.reseller_number, status)
+
+
+def create_user(
+    store: Store, auth: AuthServices, context: RequestContext, command: CreateUser
+) -> CommandResult:
+    actor = context.principal
+    actor.require(Permission.USER_MANAGE)
+    number = actor.reseller_in_scope(command.reseller_id)
+    role = parse_role(command.role)
+    permissions = parse_permissions(command.permissions)
+    _check_no_escalation(context, role, permissions, context.received_at)
+    username = normalise_username(command.username)
+    password_hash = None
+    if command.password is not None:
+        auth.config.password_policy.check(command.password, username)
+        password_hash = hash_password(command.password)
+
+    def handle() -> Outcome:
+        reseller = load(store, reseller_id(number), Reseller, "reseller")
+        if exists(store, user_id(number, username)):
+            raise Conflict(f"username {username} is taken", field="username")
+        user = ResellerUser.register(
+            reseller_number=number,
+            tenant_number=reseller.root_number,
+            username=username,
+            email=command.email,
+            first_name=command.first_name,
+            last_name=command.last_name,
+            role=role.value,
+            permissions=permissions,
+            allowed_customer_ids=_customer_refs(command.allowed_customer_ids),
+            ip_whitelist=command.ip_whitelist,
+            department=command.department,
+        )
+        if password_hash is not None:
+            user.set_password_hash(password_hash, must_change=False)
+        return _user_outcome(user, 201)
+
+    # The password stays out of the fingerprint: a stored digest of it could be attacked.
+    request = command.model_dump(mode="json", exclude={"password"})
+    return run_command(store, context, handle, fingerprint("create_user", number, request))
+
+
+def modify_user(
+    store: Store,
+    context: RequestContext,
+    target: uuid.UUID,
+    command: ModifyUser,
+    expected_version: int | None,
+) -> CommandResult:
+    actor = context.principal
+    actor.require(Permission.USER_MANAGE)
+    updates = command.model_dump(exclude_unset=True)
+    if "allowed_customer_ids" in updates:
+        updates["allowed_customer_ids"] = _customer_refs(updates["allowed_customer_ids"])
+
+    def handle() -> Outcome:
+        user = _load_user_in_scope(store, context, target)
+        if expected_version is not None and user.version != expected_version:
+            raise Conflict(f"the user is at version {user.version}", field="If-Match")
+        role = parse_role(updates.get("role", user.role))
+        permissions = parse_permissions(updates.get("permissions", user.permissions))
+        if {"role", "permissions"} & updates.keys():
+            if user.id == actor.user_id:
+                raise Forbidden("you cannot change your own role or permissions")
+            _check_no_escalation(context, role, permissions, context.received_at)
+        user.change_profile(**updates)
+        return _user_outcome(user)
+
+    return run_command(
+        store,
+        context,
+        handle,
+        fingerprint("modify_user", target, expected_version, command.model_dump(mode="json")),
+    )
+
+
+def set_user_enabled(
+    store: Store,
+    auth: AuthServices,
+    context: RequestContext,
+    target: uuid.UUID,
+    enabled: bool,
+    reason: str | None = None,
+) -> CommandResult:
+    actor = context.principal
+    actor.require(Permission.USER_MANAGE)
+    if target == actor.user_id:
+        raise Forbidden("you cannot disable or enable yourself")
+
+    def handle() -> Outcome:
+        user = _load_user_in_scope(store, context, target)
+        if enabled:
+            user.enable()
+        else:
+            user.disable(reason)
+        return _user_outcome(user)
+
+    result = run_command(store, context, handle, fingerprint("enable", target, enabled, reason))
+    if not enabled and not result.replayed:
+        auth.sessions.revoke_all(target, context.received_at, "user_disabled")
+    return result
+
+
+def reset_password(
+    store: Store, auth: AuthServices, context: RequestContext, target: uuid.UUID
+) -> dict[str, Any]:
+    """A new temporary password, shown once; the user must change it, and every session ends."""
+    context.principal.require(Permission.USER_MANAGE)
+    if context.idempotency_key is not None:
+        raise Unprocessable(
+            "password resets take no Idempotency-Key (the response holds a secret)",
+            field="Idempotency-Key",
+        )
+    temporary = secrets.token_urlsafe(12) + "-Aa1"
+    new_hash = hash_password(temporary)
+
+    def handle() -> Outcome:
+        user = _load_user_in_scope(store, context, target)
+        user.set_password_hash(new_hash, must_change=True)
+        return _user_outcome(user)
+
+    run_command(store, context, handle, fingerprint("reset_password", target, new_hash))
+    revoke_sessions(store, auth, context, target, None, "password_reset")
+    return {"user_id": str(target), "temporary_password": temporary, "must_change_password": True}
+
+
+def grant_permission(
+    store: Store, context: RequestContext, target: uuid.UUID, command: GrantPermission
+) -> CommandResult:
+    actor = context.principal
+    actor.require(Permission.USER_MANAGE)
+    permission = Permission(parse_permissions([command.permission])[0])
+    if not actor.is_isp_admin and permission not in actor.permissions:
+        raise Forbidden(f"you cannot grant {permission.value}: you do not hold it")
+
+    def handle() -> Outcome:
+        user = _load_user_in_scope(store, context, target)
+        user.grant_temporarily(permission.value, command.expires_at, context.received_at)
+        body = user_view(user) | {
+            "grants": {p: until.isoformat() for p, until in user.grants.items()}
+        }
+        return Outcome([user], body, user.tenant_number, user.reseller_number)
+
+    return run_command(
+        store, context, handle, fingerprint("grant", target, command.model_dump(mode="json"))
+    )
+
+
+def revoke_user_sessions(
+    store: Store, auth: AuthServices, context: RequestContext, target: uuid.UUID
+) -> dict[str, Any]:
+    context.principal.require(Permission.USER_MANAGE)
+    _load_user_in_scope(store, context, target)
+    revoked = revoke_sessions(store, auth, context, target, None, "revoked_by_admin")
+    return {"user_id": str(target), "revoked_sessions": revoked}
+
+
+def get_user(store: Store, context: RequestContext, target: uuid.UUID) -> dict[str, Any]:
+    context.principal.require(Permission.USER_VIEW)
+    return user_view(_load_user_in_scope(store, context, target))
+
+
+def change_security_settings(
+    store: Store, context: RequestContext, command: SecuritySettings, reseller_number: int | None
+) -> CommandResult:
+    actor = context.principal
+    actor.require(Permission.USER_MANAGE)
+    number = actor.reseller_in_scope(reseller_number)
+    if command.manage_sub_resellers is not None:
+        actor.require(Permission.SUB_RESELLER_MANAGE)
+
+    def handle() -> Outcome:
+        reseller = load(store, reseller_id(number), Reseller, "reseller")
+        reseller.change_security_settings(command.require_two_factor, command.manage_sub_resellers)
+        body = {
+            "reseller_id": number,
+            "require_two_factor": reseller.require_two_factor,
+            "manage_sub_resellers": reseller.manage_sub_resellers,
+        }
+        return Outcome([reseller], body, reseller.root_number, number)
+
+    return run_command(
+        store,
+        context,
+        handle,
+        fingerprint("security_settings", number, command.model_dump(mode="json")),
+    )
