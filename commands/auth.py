@@ -31,7 +31,7 @@ from commands.ports import SecretBox, SessionLimitReached, SessionRecord, Sessio
 from commands.principal import Principal, RequestContext
 from commands.runner import Outcome, Store, run_command
 from commands.store_access import load
-from domain.access import Role
+from domain.access import Permission, Role
 from domain.auth_policy import (
     PasswordPolicy,
     SessionPolicy,
@@ -373,14 +373,17 @@ def authenticate_session(
         raise Forbidden("this address is not on the user's IP whitelist")
     if now - record.last_seen_at >= TOUCH_EVERY:
         auth.sessions.touch(record.session_id, now)
-    reseller = load(store, reseller_id(user.reseller_number), Reseller, "reseller")
     permissions = user.effective_permissions(now)
+    managed: frozenset[int] = frozenset()
+    if Permission.SUB_RESELLER_MANAGE in permissions:
+        reseller = load(store, reseller_id(user.reseller_number), Reseller, "reseller")
+        managed = managed_resellers(store, reseller)
     return Principal(
         subject=f"user:{user.id}",
         role=Role(user.role),
         reseller_number=user.reseller_number,
         permissions=permissions,
-        managed_resellers=managed_resellers(store, reseller),
+        managed_resellers=managed,
         allowed_customer_ids=frozenset(user.allowed_customer_ids),
         user_id=user.id,
         session_id=record.session_id,

@@ -64,6 +64,7 @@ def _load_account(store: Store, context: RequestContext, reseller_number: int) -
 def record_charge(
     store: Store, context: RequestContext, reseller_number: int, command: RecordCharge
 ) -> CommandResult:
+    context.principal.reseller_in_scope(reseller_number)
     context.principal.require(Permission.CREDIT_CHARGE)
     amount = money(command.amount, command.currency)
     effective = _effective_date(command.effective_date, context)
@@ -86,6 +87,7 @@ def record_charge(
 def record_payment(
     store: Store, context: RequestContext, reseller_number: int, command: RecordPayment
 ) -> CommandResult:
+    context.principal.reseller_in_scope(reseller_number)
     context.principal.require(Permission.CREDIT_PAYMENT)
     amount = money(command.amount, command.currency)
     effective = _effective_date(command.effective_date, context)

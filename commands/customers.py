@@ -67,8 +67,8 @@ def create_customer(
     store: Store, context: RequestContext, command: CreateCustomer
 ) -> CommandResult:
     principal = context.principal
-    principal.require(Permission.CUSTOMER_CREATE)
     number = principal.reseller_in_scope(command.reseller_id)
+    principal.require(Permission.CUSTOMER_CREATE)
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
@@ -118,12 +118,11 @@ def change_customer_status(
     command: ChangeCustomerStatus,
     expected_version: int | None = None,
 ) -> CommandResult:
-    context.principal.require(Permission.CUSTOMER_EDIT)
-    if command.status == "inactive":
-        context.principal.require(Permission.CUSTOMER_DELETE)
-
     def handle() -> Outcome:
         customer = load_customer_in_scope(store, context, customer_id)
+        context.principal.require(Permission.CUSTOMER_EDIT)
+        if command.status == "inactive":
+            context.principal.require(Permission.CUSTOMER_DELETE)
         if expected_version is not None and customer.version != expected_version:
             raise PreconditionFailed(
                 f"the customer is at version {customer.version}, not {expected_version}",

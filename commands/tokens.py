@@ -52,6 +52,9 @@ def issue_token(store: Store, context: RequestContext, command: IssueToken) -> C
     """Issue a token. The secret is in this response only; no Idempotency-Key is taken, because
     a stored response would keep the secret."""
     principal = context.principal
+    number = (
+        None if command.role is Role.ISP_ADMIN else principal.reseller_in_scope(command.reseller_id)
+    )
     principal.require(Permission.TOKEN_ISSUE)
     if context.idempotency_key is not None:
         raise Unprocessable(
@@ -68,9 +71,6 @@ def issue_token(store: Store, context: RequestContext, command: IssueToken) -> C
         raise Forbidden(f"a token cannot carry permissions its issuer lacks: {beyond}")
     if command.expires_at is not None and command.expires_at <= context.received_at:
         raise Unprocessable("expires_at must be in the future", field="expires_at")
-    number = (
-        None if command.role is Role.ISP_ADMIN else principal.reseller_in_scope(command.reseller_id)
-    )
     secret = new_token_secret()
 
     def handle() -> Outcome:
@@ -101,7 +101,6 @@ def issue_token(store: Store, context: RequestContext, command: IssueToken) -> C
 
 def revoke_token(store: Store, context: RequestContext, token_id: UUID) -> CommandResult:
     principal = context.principal
-    principal.require(Permission.TOKEN_ISSUE)
 
     def handle() -> Outcome:
         token = load(store, token_id, ApiToken, "token")
@@ -110,6 +109,7 @@ def revoke_token(store: Store, context: RequestContext, token_id: UUID) -> Comma
                 raise NotFound("token not found")
         elif not principal.sees_reseller(token.reseller_number):
             raise NotFound("token not found")
+        principal.require(Permission.TOKEN_ISSUE)
         token.revoke()
         body = {"token_id": str(token.id), "revoked": True}
         tenant = 0
@@ -133,7 +133,9 @@ def authenticate(store: Store, token: str, now: datetime) -> Principal | None:
     if not record.is_valid_at(now):
         return None
     managed: frozenset[int] = frozenset()
-    if record.reseller_number is not None:
+    if record.reseller_number is not None and (
+        Permission.SUB_RESELLER_MANAGE in record.effective_permissions
+    ):
         reseller = load(store, reseller_id(record.reseller_number), Reseller, "reseller")
         managed = managed_resellers(store, reseller)
     return Principal(

@@ -105,10 +105,14 @@ def _customer_refs(values: list[CustomerRef]) -> list[str]:
     return sorted({str(v) for v in values})
 
 
-def _load_user_in_scope(store: Store, context: RequestContext, target: uuid.UUID) -> ResellerUser:
+def _load_user_in_scope(
+    store: Store, context: RequestContext, target: uuid.UUID, permission: Permission
+) -> ResellerUser:
+    """A user the actor can see (else not found), once the actor holds `permission`."""
     user = load(store, target, ResellerUser, "user")
     if not context.principal.sees_reseller(user.reseller_number):
         raise NotFound("user not found")
+    context.principal.require(permission)
     return user
 
 
@@ -120,8 +124,8 @@ def create_user(
     store: Store, auth: AuthServices, context: RequestContext, command: CreateUser
 ) -> CommandResult:
     actor = context.principal
-    actor.require(Permission.USER_MANAGE)
     number = actor.reseller_in_scope(command.reseller_id)
+    actor.require(Permission.USER_MANAGE)
     role = parse_role(command.role)
     permissions = parse_permissions(command.permissions)
     _check_no_escalation(context, role, permissions, context.received_at)
@@ -165,13 +169,12 @@ def modify_user(
     expected_version: int | None,
 ) -> CommandResult:
     actor = context.principal
-    actor.require(Permission.USER_MANAGE)
     updates = command.model_dump(exclude_unset=True)
     if "allowed_customer_ids" in updates:
         updates["allowed_customer_ids"] = _customer_refs(updates["allowed_customer_ids"])
 
     def handle() -> Outcome:
-        user = _load_user_in_scope(store, context, target)
+        user = _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
         if expected_version is not None and user.version != expected_version:
             raise Conflict(f"the user is at version {user.version}", field="If-Match")
         role = parse_role(updates.get("role", user.role))
@@ -200,12 +203,11 @@ def set_user_enabled(
     reason: str | None = None,
 ) -> CommandResult:
     actor = context.principal
-    actor.require(Permission.USER_MANAGE)
     if target == actor.user_id:
         raise Forbidden("you cannot disable or enable yourself")
 
     def handle() -> Outcome:
-        user = _load_user_in_scope(store, context, target)
+        user = _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
         if enabled:
             user.enable()
         else:
@@ -222,7 +224,6 @@ def reset_password(
     store: Store, auth: AuthServices, context: RequestContext, target: uuid.UUID
 ) -> dict[str, Any]:
     """A new temporary password, shown once; the user must change it, and every session ends."""
-    context.principal.require(Permission.USER_MANAGE)
     if context.idempotency_key is not None:
         raise Unprocessable(
             "password resets take no Idempotency-Key (the response holds a secret)",
@@ -232,7 +233,7 @@ def reset_password(
     new_hash = hash_password(temporary)
 
     def handle() -> Outcome:
-        user = _load_user_in_scope(store, context, target)
+        user = _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
         user.set_password_hash(new_hash, must_change=True)
         return _user_outcome(user)
 
@@ -245,13 +246,12 @@ def grant_permission(
     store: Store, context: RequestContext, target: uuid.UUID, command: GrantPermission
 ) -> CommandResult:
     actor = context.principal
-    actor.require(Permission.USER_MANAGE)
     permission = Permission(parse_permissions([command.permission])[0])
-    if not actor.is_isp_admin and permission not in actor.permissions:
-        raise Forbidden(f"you cannot grant {permission.value}: you do not hold it")
 
     def handle() -> Outcome:
-        user = _load_user_in_scope(store, context, target)
+        user = _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
+        if not actor.is_isp_admin and permission not in actor.permissions:
+            raise Forbidden(f"you cannot grant {permission.value}: you do not hold it")
         user.grant_temporarily(permission.value, command.expires_at, context.received_at)
         body = user_view(user) | {
             "grants": {p: until.isoformat() for p, until in user.grants.items()}
@@ -266,23 +266,21 @@ def grant_permission(
 def revoke_user_sessions(
     store: Store, auth: AuthServices, context: RequestContext, target: uuid.UUID
 ) -> dict[str, Any]:
-    context.principal.require(Permission.USER_MANAGE)
-    _load_user_in_scope(store, context, target)
+    _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
     revoked = revoke_sessions(store, auth, context, target, None, "revoked_by_admin")
     return {"user_id": str(target), "revoked_sessions": revoked}
 
 
 def get_user(store: Store, context: RequestContext, target: uuid.UUID) -> dict[str, Any]:
-    context.principal.require(Permission.USER_VIEW)
-    return user_view(_load_user_in_scope(store, context, target))
+    return user_view(_load_user_in_scope(store, context, target, Permission.USER_VIEW))
 
 
 def change_security_settings(
     store: Store, context: RequestContext, command: SecuritySettings, reseller_number: int | None
 ) -> CommandResult:
     actor = context.principal
-    actor.require(Permission.USER_MANAGE)
     number = actor.reseller_in_scope(reseller_number)
+    actor.require(Permission.USER_MANAGE)
     if command.manage_sub_resellers is not None:
         actor.require(Permission.SUB_RESELLER_MANAGE)
 

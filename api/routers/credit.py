@@ -37,8 +37,8 @@ def read_account(
     wait_for_position: Wait = None,
     wait_timeout_ms: WaitTimeout = 2_000,
 ) -> dict[str, Any]:
-    principal.require(Permission.CREDIT_VIEW)
     number = principal.reseller_in_scope(reseller_id)
+    principal.require(Permission.CREDIT_VIEW)
     wait_until(services, conn, CreditAccountsProjector, wait_for_position, number, wait_timeout_ms)
     account = get_credit_account(conn, number)
     if account is None:
@@ -79,8 +79,8 @@ def read_trial_balance(
 ) -> dict[str, Any]:
     """Net of all postings per currency; zero in every currency when the books balance.
     ISP admins see all entries unless they name a reseller; others see their reseller's."""
-    principal.require(Permission.LEDGER_VIEW)
     number = reseller_id if principal.is_isp_admin else principal.reseller_in_scope(reseller_id)
+    principal.require(Permission.LEDGER_VIEW)
     reached = wait_until(
         services, conn, JournalProjector, wait_for_position, number, wait_timeout_ms
     )
@@ -96,6 +96,6 @@ def read_trial_balance(
 def read_accounts(
     principal: CurrentPrincipal, conn: ReadConnection, reseller_id: ResellerFilter = None
 ) -> list[dict[str, Any]]:
-    principal.require(Permission.LEDGER_VIEW)
     number = reseller_id if principal.is_isp_admin else principal.reseller_in_scope(reseller_id)
+    principal.require(Permission.LEDGER_VIEW)
     return account_balances(conn, number)

@@ -50,8 +50,8 @@ def list_(
     wait_for_position: Annotated[int | None, Query(ge=0, alias="wait_for_position")] = None,
     wait_timeout_ms: Annotated[int, Query(ge=0)] = 2_000,
 ) -> dict[str, Any]:
-    principal.require(Permission.CUSTOMER_VIEW)
     number = principal.reseller_in_scope(reseller_id)
+    principal.require(Permission.CUSTOMER_VIEW)
     limit = min(limit, services.config.page_size_max)
     reached = wait_until(
         services, conn, CustomersProjector, wait_for_position, number, wait_timeout_ms
@@ -77,7 +77,6 @@ def read(
     wait_for_position: Annotated[int | None, Query(ge=0)] = None,
     wait_timeout_ms: Annotated[int, Query(ge=0)] = 2_000,
 ) -> dict[str, Any]:
-    principal.require(Permission.CUSTOMER_VIEW)
     uid = parse_uuid(customer_id, "customer")
     if wait_for_position is not None and principal.reseller_number is not None:
         wait_until(
@@ -89,10 +88,11 @@ def read(
             wait_timeout_ms,
         )
     row = get_customer(conn, str(uid))
-    if row is None or not (
-        principal.is_isp_admin or row["reseller_id"] == principal.reseller_number
+    if row is None or not principal.sees_customer(
+        row["reseller_id"], row["customer_id"], row["portal_id"]
     ):
         raise NotFound("customer not found")
+    principal.require(Permission.CUSTOMER_VIEW)
     return row
 
 

@@ -58,8 +58,8 @@ def list_(
     limit: Annotated[int, Query(ge=1)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
-    context.principal.require(Permission.USER_VIEW)
     number = context.principal.reseller_in_scope(reseller_id)
+    context.principal.require(Permission.USER_VIEW)
     return list_users(conn, number, min(limit, services.config.page_size_max), offset)
 
 
@@ -136,8 +136,8 @@ def logins(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
     """Login history (successes and failures, IP, user agent)."""
-    context.principal.require(Permission.ACTIVITY_VIEW)
     number = context.principal.reseller_in_scope(reseller_id)
+    context.principal.require(Permission.ACTIVITY_VIEW)
     target = None if user_id is None else str(parse_uuid(user_id, "user"))
     return login_history(conn, number, target, limit)
 
@@ -152,8 +152,8 @@ def team(
 ) -> list[dict[str, Any]]:
     """Seed §7.3: logins, customer interactions and actions per team member over a period
     (default: the last 30 days)."""
-    context.principal.require(Permission.ACTIVITY_VIEW)
     number = context.principal.reseller_in_scope(reseller_id)
+    context.principal.require(Permission.ACTIVITY_VIEW)
     until = until or context.received_at
     since = since or until - timedelta(days=30)
     if since.tzinfo is None or until.tzinfo is None:
