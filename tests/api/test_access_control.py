@@ -165,11 +165,14 @@ def test_narrow_tokens_and_revocation(client, tenant):
 def test_temporary_grants_lapse_by_themselves(client, tenant, clock):
     user = add_user(client, tenant, role="user")
     session = login(client, tenant, user["username"])
-    create = lambda: client.post(
-        "/reseller/api/customers",
-        json=seed_customer(tenant.number),
-        headers=bearer(session),
-    )
+
+    def create():
+        return client.post(
+            "/reseller/api/customers",
+            json=seed_customer(tenant.number),
+            headers=bearer(session),
+        )
+
     assert_problem(create(), 403)
     until = (clock() + timedelta(hours=1)).isoformat()
     granted = client.post(
