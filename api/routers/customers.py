@@ -78,7 +78,7 @@ def read(
     wait_timeout_ms: Annotated[int, Query(ge=0)] = 2_000,
 ) -> dict[str, Any]:
     uid = parse_uuid(customer_id, "customer")
-    if wait_for_position is not None and principal.reseller_number is not None:
+    if wait_for_position is not None:
         wait_until(
             services,
             conn,

@@ -1,0 +1,311 @@
+"""The route-by-route authorization matrix, generated from the app's OpenAPI document.
+
+Every route by principal (admin, manager, user, readonly, a narrow API token, an admin's login
+session, the master ISP) by target (own reseller, a foreign one, a child of its own whose parent
+lets admins manage sub-resellers) gets the status the policy table predicts: 2xx when allowed,
+403 when the permission is missing, 404 for anything outside the caller's reach. A route with no
+entry in the policy table fails the test.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from commands.customers import CreateCustomer, create_customer
+from commands.tokens import IssueToken, issue_token
+from commands.users import SecuritySettings, change_security_settings
+from domain.access import ROLE_PERMISSIONS, Permission, Role
+from tests.api.auth_helpers import PASSWORD, client_from, fresh_ip
+from tests.support.builders import context, new_reseller, new_user
+
+P = Permission
+Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]  # url, params, json
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """A route acting on one reseller's data; `build` makes a fresh, valid request for it."""
+
+    permission: P | None
+    build: Callable[[Any, int], Request]
+    isp_only: bool = False
+    """Reseller principals get 403 whatever the target: the route is not theirs at all."""
+
+
+PUBLIC = "public"
+SESSION_ONLY = "session-only"
+
+
+def _customer(store: Any, number: int) -> dict[str, Any]:
+    result = create_customer(
+        store,
+        context(),
+        CreateCustomer(
+            customer_type="person", first_name="M", last_name="Atrix", reseller_id=number
+        ),
+    )
+    return json.loads(result.body)
+
+
+def _projected_customer_url(store: Any, number: int) -> str:
+    return f"/reseller/api/customers/{_customer(store, number)['customer_id']}"
+
+
+def _head(store: Any) -> int:
+    return int(store.recorder.max_notification_id())
+
+
+def _user(store: Any, number: int) -> str:
+    return new_user(store, number, f"m.{uuid.uuid4().hex[:10]}", role="user")
+
+
+def _disabled_user(store: Any, number: int) -> str:
+    from commands.auth import AuthConfig, AuthServices
+    from commands.users import set_user_enabled
+
+    target = _user(store, number)
+    sessions = type("NoSessions", (), {"revoke_all": lambda *a: []})()
+    auth = AuthServices(AuthConfig(), sessions, None, None)  # type: ignore[arg-type]
+    set_user_enabled(store, auth, context(), uuid.UUID(target), False)
+    return target
+
+
+def _token(store: Any, number: int) -> str:
+    result = issue_token(
+        store, context(), IssueToken(label="m", role=Role.USER, reseller_id=number)
+    )
+    return str(json.loads(result.body)["token_id"])
+
+
+POLICY: dict[tuple[str, str], Any] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("POST", "/reseller/auth/login"): PUBLIC,
+    ("POST", "/reseller/auth/logout"): SESSION_ONLY,
+    ("GET", "/reseller/auth/sessions"): SESSION_ONLY,
+    ("DELETE", "/reseller/auth/sessions/{session_id}"): SESSION_ONLY,
+    ("POST", "/reseller/auth/password"): SESSION_ONLY,
+    ("POST", "/reseller/auth/2fa/enroll"): SESSION_ONLY,
+    ("POST", "/reseller/auth/2fa/confirm"): SESSION_ONLY,
+    ("POST", "/reseller/auth/2fa/disable"): SESSION_ONLY,
+    ("POST", "/reseller/api/resellers"): Scoped(P.RESELLER_MANAGE, lambda s, n: (
+        "/reseller/api/resellers", None, {"reseller_code": f"M{uuid.uuid4().hex[:10]}",
+        "name": "Matrix", "country": "NG", "currency": "USD", "parent_reseller_id": n}),
+        isp_only=True),
+    ("GET", "/reseller/api/resellers/{reseller_id}"): Scoped(None, lambda s, n: (
+        f"/reseller/api/resellers/{n}", None, None)),
+    ("POST", "/reseller/api/tokens"): Scoped(P.TOKEN_ISSUE, lambda s, n: (
+        "/reseller/api/tokens", None, {"label": "m", "role": "readonly", "reseller_id": n,
+                                       "permissions": ["customer_view"]})),
+    ("DELETE", "/reseller/api/tokens/{token_id}"): Scoped(P.TOKEN_ISSUE, lambda s, n: (
+        f"/reseller/api/tokens/{_token(s, n)}", None, None)),
+    ("POST", "/reseller/api/customers"): Scoped(P.CUSTOMER_CREATE, lambda s, n: (
+        "/reseller/api/customers", None, {"customer_type": "person", "first_name": "A",
+                                          "last_name": "B", "reseller_id": n})),
+    ("GET", "/reseller/api/customers"): Scoped(P.CUSTOMER_VIEW, lambda s, n: (
+        "/reseller/api/customers", {"reseller_id": n}, None)),
+    ("GET", "/reseller/api/customers/{customer_id}"): Scoped(P.CUSTOMER_VIEW, lambda s, n: (
+        _projected_customer_url(s, n), {"wait_for_position": _head(s)}, None)),
+    ("POST", "/reseller/api/customers/{customer_id}/status"): Scoped(P.CUSTOMER_EDIT,
+        lambda s, n: (f"/reseller/api/customers/{_customer(s, n)['customer_id']}/status", None,
+                      {"status": "active"})),
+    ("GET", "/reseller/api/credit-account"): Scoped(P.CREDIT_VIEW, lambda s, n: (
+        "/reseller/api/credit-account", {"reseller_id": n}, None)),
+    ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/charges"): Scoped(
+        P.CREDIT_CHARGE, lambda s, n: (f"/reseller/api/resellers/{n}/credit-account/charges",
+                                       None, {"amount": "1.00", "currency": "USD",
+                                              "description": "matrix"})),
+    ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/payments"): Scoped(
+        P.CREDIT_PAYMENT, lambda s, n: (f"/reseller/api/resellers/{n}/credit-account/payments",
+                                        None, {"amount": "1.00", "currency": "USD",
+                                               "method": "cash"})),
+    ("GET", "/reseller/api/ledger/trial-balance"): Scoped(P.LEDGER_VIEW, lambda s, n: (
+        "/reseller/api/ledger/trial-balance", {"reseller_id": n}, None)),
+    ("GET", "/reseller/api/ledger/accounts"): Scoped(P.LEDGER_VIEW, lambda s, n: (
+        "/reseller/api/ledger/accounts", {"reseller_id": n}, None)),
+    ("POST", "/reseller/api/users"): Scoped(P.USER_MANAGE, lambda s, n: (
+        "/reseller/api/users", None, {"reseller_id": n, "username": f"m{uuid.uuid4().hex[:8]}",
+                                      "email": "m@example.com", "role": "readonly",
+                                      "permissions": ["customer_view"]})),
+    ("GET", "/reseller/api/users"): Scoped(P.USER_VIEW, lambda s, n: (
+        "/reseller/api/users", {"reseller_id": n}, None)),
+    ("GET", "/reseller/api/users/{user_id}"): Scoped(P.USER_VIEW, lambda s, n: (
+        f"/reseller/api/users/{_user(s, n)}", None, None)),
+    ("PATCH", "/reseller/api/users/{user_id}"): Scoped(P.USER_MANAGE, lambda s, n: (
+        f"/reseller/api/users/{_user(s, n)}", None, {"department": "Billing"})),
+    ("POST", "/reseller/api/users/{user_id}/disable"): Scoped(P.USER_MANAGE, lambda s, n: (
+        f"/reseller/api/users/{_user(s, n)}/disable", None, {"reason": "matrix"})),
+    ("POST", "/reseller/api/users/{user_id}/enable"): Scoped(P.USER_MANAGE, lambda s, n: (
+        f"/reseller/api/users/{_disabled_user(s, n)}/enable", None, None)),
+    ("POST", "/reseller/api/users/{user_id}/reset-password"): Scoped(P.USER_MANAGE,
+        lambda s, n: (f"/reseller/api/users/{_user(s, n)}/reset-password", None, None)),
+    ("POST", "/reseller/api/users/{user_id}/grants"): Scoped(P.USER_MANAGE, lambda s, n: (
+        f"/reseller/api/users/{_user(s, n)}/grants", None,
+        {"permission": "customer_view", "expires_at": "2999-01-01T00:00:00Z"})),
+    ("POST", "/reseller/api/users/{user_id}/sessions/revoke"): Scoped(P.USER_MANAGE,
+        lambda s, n: (f"/reseller/api/users/{_user(s, n)}/sessions/revoke", None, None)),
+    ("PATCH", "/reseller/api/settings/security"): Scoped(P.USER_MANAGE, lambda s, n: (
+        "/reseller/api/settings/security", {"reseller_id": n}, {"require_two_factor": False})),
+    ("GET", "/reseller/api/activity/logins"): Scoped(P.ACTIVITY_VIEW, lambda s, n: (
+        "/reseller/api/activity/logins", {"reseller_id": n}, None)),
+    ("GET", "/reseller/api/activity/team"): Scoped(P.ACTIVITY_VIEW, lambda s, n: (
+        "/reseller/api/activity/team", {"reseller_id": n}, None)),
+}  # fmt: skip
+
+PRINCIPALS = ["admin", "manager", "user", "readonly", "narrow_token", "admin_session", "isp"]
+TARGETS = ["own", "foreign", "child"]
+
+
+@dataclass
+class World:
+    own: int
+    foreign: int
+    child: int
+    headers: dict[str, dict[str, str]]
+    permissions: dict[str, frozenset[P]]
+
+
+@pytest.fixture(scope="module")
+def world(store, client, isp_headers) -> World:
+    parent = new_reseller(store, roles=(Role.ADMIN, Role.MANAGER, Role.USER, Role.READONLY))
+    foreign = new_reseller(store, roles=())
+    child = new_reseller(store, roles=(), parent=parent.number)
+    change_security_settings(
+        store, context(), SecuritySettings(manage_sub_resellers=True), parent.number
+    )
+    narrow = issue_token(
+        store,
+        context(),
+        IssueToken(
+            label="narrow",
+            role=Role.MANAGER,
+            reseller_id=parent.number,
+            permissions=["customer_view"],
+        ),
+    )
+    admin_user = client.post(
+        "/reseller/api/users",
+        headers=parent.headers(),
+        json={
+            "username": f"matrix.{uuid.uuid4().hex[:6]}",
+            "email": "admin@example.com",
+            "role": "admin",
+            "password": PASSWORD,
+        },
+    ).json()
+    session = (
+        client_from(client.app.state.services, fresh_ip())
+        .post(
+            "/reseller/auth/login",
+            json={
+                "username": admin_user["username"],
+                "password": PASSWORD,
+                "reseller_code": parent.code,
+            },
+        )
+        .json()
+    )
+    headers = {
+        role.value: parent.headers(role)
+        for role in (Role.ADMIN, Role.MANAGER, Role.USER, Role.READONLY)
+    }
+    headers["narrow_token"] = {"Authorization": f"Bearer {json.loads(narrow.body)['token']}"}
+    headers["admin_session"] = {"Authorization": f"Bearer {session['session_token']}"}
+    headers["isp"] = isp_headers
+    permissions = {role.value: ROLE_PERMISSIONS[role] for role in Role}
+    permissions["narrow_token"] = frozenset({P.CUSTOMER_VIEW})
+    permissions["admin_session"] = ROLE_PERMISSIONS[Role.ADMIN]
+    permissions["isp"] = ROLE_PERMISSIONS[Role.ISP_ADMIN]
+    return World(parent.number, foreign.number, child.number, headers, permissions)
+
+
+def openapi_routes(client) -> set[tuple[str, str]]:
+    return {(m.upper(), p) for p, ops in client.app.openapi()["paths"].items() for m in ops}
+
+
+def test_every_route_has_a_policy(client):
+    missing = openapi_routes(client) - POLICY.keys()
+    stale = POLICY.keys() - openapi_routes(client)
+    assert not missing, f"routes without an authorization policy: {sorted(missing)}"
+    assert not stale, f"policies for routes that no longer exist: {sorted(stale)}"
+
+
+def expected_status(world: World, principal: str, target: str, policy: Scoped) -> str:
+    permissions = world.permissions[principal]
+    permission = policy.permission
+    if policy.isp_only and principal != "isp":
+        return "403"
+    if principal != "isp":
+        if target == "foreign":
+            return "404"
+        if target == "child" and P.SUB_RESELLER_MANAGE not in permissions:
+            return "404"
+    if permission is not None and permission not in permissions:
+        return "403"
+    return "2xx"
+
+
+SCOPED = sorted((k for k, v in POLICY.items() if isinstance(v, Scoped)), key=str)
+
+
+@pytest.mark.parametrize("route", SCOPED, ids=[f"{m} {p}" for m, p in SCOPED])
+def test_matrix(route, world, client, store):
+    policy: Scoped = POLICY[route]
+    method, _ = route
+    outcomes = {}
+    for principal in PRINCIPALS:
+        for target in TARGETS:
+            number = getattr(world, target)
+            url, params, body = policy.build(store, number)
+            response = client.request(
+                method, url, params=params, json=body, headers=world.headers[principal]
+            )
+            got = "2xx" if 200 <= response.status_code < 300 else str(response.status_code)
+            want = expected_status(world, principal, target, policy)
+            if got != want:
+                outcomes[(principal, target)] = (want, got, response.text[:200])
+    assert not outcomes, outcomes
+
+
+@pytest.mark.parametrize(
+    "route", sorted(POLICY, key=str), ids=[f"{m} {p}" for m, p in sorted(POLICY, key=str)]
+)
+def test_no_credentials_means_401_except_public_routes(route, client, store, world):
+    method, path = route
+    policy = POLICY[route]
+    if policy == PUBLIC:
+        return
+    if isinstance(policy, Scoped):
+        url, params, body = policy.build(store, world.own)
+    else:
+        url, params, body = path.replace("{session_id}", str(uuid.uuid4())), None, {}
+    response = client.request(method, url, params=params, json=body)
+    assert response.status_code == 401, response.text
+
+
+@pytest.mark.parametrize("route", sorted(k for k, v in POLICY.items() if v == SESSION_ONLY))
+def test_session_routes_refuse_api_tokens(route, client, world):
+    method, path = route
+    url = path.replace("{session_id}", str(uuid.uuid4()))
+    body = {
+        "password": PASSWORD,
+        "code": "123456",
+        "current_password": PASSWORD,
+        "new_password": "Another-Pass-99",
+    }
+    if path.endswith("/confirm"):
+        body = {"code": "123456"}
+    elif path.endswith("/password"):
+        body = {"current_password": PASSWORD, "new_password": "Another-Pass-99"}
+    elif path.endswith(("/enroll", "/disable")):
+        body = {"password": PASSWORD}
+    response = client.request(
+        method, url, json=body if method == "POST" else None, headers=world.headers["admin"]
+    )
+    assert response.status_code == 403, response.text
