@@ -373,16 +373,16 @@ def authenticate_session(
         raise Forbidden("this address is not on the user's IP whitelist")
     if now - record.last_seen_at >= TOUCH_EVERY:
         auth.sessions.touch(record.session_id, now)
-    permissions = user.effective_permissions(now)
+    reseller = load(store, reseller_id(user.reseller_number), Reseller, "reseller")
+    permissions = user.effective_permissions(now, reseller.custom_roles)
     managed: frozenset[int] = frozenset()
     if Permission.SUB_RESELLER_MANAGE in permissions:
-        reseller = load(store, reseller_id(user.reseller_number), Reseller, "reseller")
         managed = managed_resellers(store, reseller)
     return Principal(
         subject=f"user:{user.id}",
         role=Role(user.role),
         reseller_number=user.reseller_number,
-        permissions=permissions,
+        explicit_permissions=permissions,
         managed_resellers=managed,
         allowed_customer_ids=frozenset(user.allowed_customer_ids),
         user_id=user.id,

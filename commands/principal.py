@@ -24,7 +24,8 @@ class Principal:
     subject: str
     role: Role
     reseller_number: int | None
-    permissions: frozenset[Permission] = field(default=frozenset())
+    explicit_permissions: frozenset[Permission] | None = None
+    """What this principal may do; None means its role's template (an empty set: nothing)."""
     managed_resellers: frozenset[int] = field(default=frozenset())
     allowed_customer_ids: frozenset[str] = field(default=frozenset())
     user_id: UUID | None = None
@@ -32,9 +33,11 @@ class Principal:
     session_scope: str = "full"
     """'full', or 'enroll_2fa' for a session that may only enroll a second factor."""
 
-    def __post_init__(self) -> None:
-        if not self.permissions:
-            object.__setattr__(self, "permissions", ROLE_PERMISSIONS[self.role])
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        if self.explicit_permissions is None:
+            return ROLE_PERMISSIONS[self.role]
+        return self.explicit_permissions
 
     @property
     def realm(self) -> str:

@@ -142,6 +142,6 @@ def authenticate(store: Store, token: str, now: datetime) -> Principal | None:
         subject=f"token:{record.id}",
         role=Role(record.role),
         reseller_number=record.reseller_number,
-        permissions=record.effective_permissions,
+        explicit_permissions=record.effective_permissions,
         managed_resellers=managed,
     )

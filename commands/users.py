@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import EmailStr, Field
 
 from commands.auth import AuthServices, hash_password, revoke_sessions
-from commands.errors import Conflict, Forbidden, NotFound, Unprocessable
+from commands.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from commands.models import CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
@@ -76,7 +77,8 @@ def user_view(user: ResellerUser) -> dict[str, Any]:
         "email": user.email,
         "first_name": user.first_name,
         "last_name": user.last_name,
-        "role": user.role,
+        "role": user.custom_role or user.role,
+        "base_role": user.role,
         "permissions": user.permissions,
         "allowed_customer_ids": user.allowed_customer_ids,
         "ip_whitelist": user.ip_whitelist,
@@ -87,15 +89,33 @@ def user_view(user: ResellerUser) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class ResolvedRole:
+    """A role name as given: a built-in role, or a custom role with its built-in base."""
+
+    base: Role
+    custom: str | None
+    permissions: frozenset[Permission]
+
+
+def resolve_role(reseller: Reseller, name: str) -> ResolvedRole:
+    if name in reseller.custom_roles:
+        definition = reseller.custom_roles[name]
+        permissions = frozenset(Permission(p) for p in definition["permissions"])
+        return ResolvedRole(Role(definition["base_role"]), name, permissions)
+    role = parse_role(name)
+    return ResolvedRole(role, None, ROLE_PERMISSIONS[role])
+
+
 def _check_no_escalation(
-    context: RequestContext, role: Role, permissions: list[str], now: datetime
+    context: RequestContext, role: ResolvedRole, permissions: list[str]
 ) -> None:
     actor = context.principal
     if actor.is_isp_admin:
         return
-    if ROLE_RANK[role] > ROLE_RANK[actor.role]:
+    if ROLE_RANK[role.base] > ROLE_RANK[actor.role]:
         raise Forbidden("you cannot give a role above your own")
-    wanted = frozenset(Permission(p) for p in permissions) or ROLE_PERMISSIONS[role]
+    wanted = frozenset(Permission(p) for p in permissions) or role.permissions
     beyond = wanted - actor.permissions
     if beyond:
         raise Forbidden(f"you cannot give permissions you do not hold: {', '.join(sorted(beyond))}")
@@ -126,9 +146,7 @@ def create_user(
     actor = context.principal
     number = actor.reseller_in_scope(command.reseller_id)
     actor.require(Permission.USER_MANAGE)
-    role = parse_role(command.role)
     permissions = parse_permissions(command.permissions)
-    _check_no_escalation(context, role, permissions, context.received_at)
     username = normalise_username(command.username)
     password_hash = None
     if command.password is not None:
@@ -137,6 +155,8 @@ def create_user(
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
+        role = resolve_role(reseller, command.role)
+        _check_no_escalation(context, role, permissions)
         if exists(store, user_id(number, username)):
             raise Conflict(f"username {username} is taken", field="username")
         user = ResellerUser.register(
@@ -146,7 +166,8 @@ def create_user(
             email=command.email,
             first_name=command.first_name,
             last_name=command.last_name,
-            role=role.value,
+            role=role.base.value,
+            custom_role=role.custom,
             permissions=permissions,
             allowed_customer_ids=_customer_refs(command.allowed_customer_ids),
             ip_whitelist=command.ip_whitelist,
@@ -176,14 +197,17 @@ def modify_user(
     def handle() -> Outcome:
         user = _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
         if expected_version is not None and user.version != expected_version:
-            raise Conflict(f"the user is at version {user.version}", field="If-Match")
-        role = parse_role(updates.get("role", user.role))
-        permissions = parse_permissions(updates.get("permissions", user.permissions))
-        if {"role", "permissions"} & updates.keys():
+            raise PreconditionFailed(f"the user is at version {user.version}", field="If-Match")
+        changes = dict(updates)
+        permissions = parse_permissions(changes.get("permissions", user.permissions))
+        if {"role", "permissions"} & changes.keys():
             if user.id == actor.user_id:
                 raise Forbidden("you cannot change your own role or permissions")
-            _check_no_escalation(context, role, permissions, context.received_at)
-        user.change_profile(**updates)
+            reseller = load(store, reseller_id(user.reseller_number), Reseller, "reseller")
+            role = resolve_role(reseller, changes.get("role", user.custom_role or user.role))
+            _check_no_escalation(context, role, permissions)
+            changes["role"], changes["custom_role"] = role.base.value, role.custom
+        user.change_profile(**changes)
         return _user_outcome(user)
 
     return run_command(
@@ -300,3 +324,60 @@ def change_security_settings(
         handle,
         fingerprint("security_settings", number, command.model_dump(mode="json")),
     )
+
+
+class DefineRole(CommandModel):
+    name: str = Field(min_length=2, max_length=40, examples=["billing-clerk"])
+    base_role: str = Field(examples=["user"], description="The built-in role whose rank it has")
+    permissions: list[str] = Field(min_length=1, max_length=64)
+
+
+def roles_view(reseller: Reseller) -> dict[str, Any]:
+    built_in = {
+        role.value: {"base_role": role.value, "permissions": sorted(ROLE_PERMISSIONS[role])}
+        for role in (Role.ADMIN, Role.MANAGER, Role.USER, Role.READONLY)
+    }
+    return {"reseller_id": reseller.number, "built_in": built_in, "custom": reseller.custom_roles}
+
+
+def define_role(
+    store: Store, context: RequestContext, command: DefineRole, reseller_number: int | None
+) -> CommandResult:
+    actor = context.principal
+    number = actor.reseller_in_scope(reseller_number)
+    actor.require(Permission.USER_MANAGE)
+    base = parse_role(command.base_role)
+    permissions = parse_permissions(command.permissions)
+    _check_no_escalation(context, ResolvedRole(base, None, frozenset()), permissions)
+
+    def handle() -> Outcome:
+        reseller = load(store, reseller_id(number), Reseller, "reseller")
+        reseller.define_custom_role(command.name, base.value, permissions)
+        return Outcome([reseller], roles_view(reseller), reseller.root_number, number, 201)
+
+    return run_command(
+        store, context, handle, fingerprint("define_role", number, command.model_dump(mode="json"))
+    )
+
+
+def remove_role(
+    store: Store, context: RequestContext, name: str, reseller_number: int | None
+) -> CommandResult:
+    actor = context.principal
+    number = actor.reseller_in_scope(reseller_number)
+    actor.require(Permission.USER_MANAGE)
+
+    def handle() -> Outcome:
+        reseller = load(store, reseller_id(number), Reseller, "reseller")
+        reseller.remove_custom_role(name)
+        return Outcome([reseller], roles_view(reseller), reseller.root_number, number)
+
+    return run_command(store, context, handle, fingerprint("remove_role", number, name))
+
+
+def list_roles(
+    store: Store, context: RequestContext, reseller_number: int | None
+) -> dict[str, Any]:
+    number = context.principal.reseller_in_scope(reseller_number)
+    context.principal.require(Permission.USER_VIEW)
+    return roles_view(load(store, reseller_id(number), Reseller, "reseller"))

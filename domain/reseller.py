@@ -9,6 +9,7 @@ aggregate also owns the per-reseller customer counter that makes Portal IDs uniq
 from __future__ import annotations
 
 import re
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -20,6 +21,9 @@ from domain.money import minor_unit
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 MAX_HIERARCHY_DEPTH = 8
+CUSTOM_ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
+BUILT_IN_ROLE_NAMES = frozenset({"isp_admin", "admin", "manager", "user", "readonly"})
+MAX_CUSTOM_ROLES = 50
 
 
 def normalise_code(code: str) -> str:
@@ -116,6 +120,7 @@ class Reseller(Aggregate):
         self.children: list[int] = []
         self.require_two_factor = False
         self.manage_sub_resellers = False
+        self.custom_roles: dict[str, dict[str, Any]] = {}
 
     @staticmethod
     def create_id(number: int) -> UUID:
@@ -196,3 +201,41 @@ class Reseller(Aggregate):
             return False
         self._change_security_settings(*new)
         return True
+
+    class CustomRoleDefined(Aggregate.Event):
+        name: str
+        base_role: str
+        permissions: list[str]
+
+    @event(CustomRoleDefined)
+    def _define_custom_role(self, name: str, base_role: str, permissions: list[str]) -> None:
+        self.custom_roles = {
+            **self.custom_roles,
+            name: {"base_role": base_role, "permissions": permissions},
+        }
+
+    def define_custom_role(self, name: str, base_role: str, permissions: list[str]) -> None:
+        """A named permission template on top of a built-in role (whose rank it keeps).
+        Redefining a role changes it for every user who holds it."""
+        name = name.strip().lower()
+        if not CUSTOM_ROLE_PATTERN.match(name) or name in BUILT_IN_ROLE_NAMES:
+            raise DomainError(
+                "a custom role name is 2-40 lowercase letters, digits, '-' or '_', and not a "
+                "built-in role",
+                field="name",
+            )
+        if len(self.custom_roles) >= MAX_CUSTOM_ROLES and name not in self.custom_roles:
+            raise DomainError(f"at most {MAX_CUSTOM_ROLES} custom roles", field="name")
+        self._define_custom_role(name, base_role, permissions)
+
+    class CustomRoleRemoved(Aggregate.Event):
+        name: str
+
+    @event(CustomRoleRemoved)
+    def _remove_custom_role(self, name: str) -> None:
+        self.custom_roles = {k: v for k, v in self.custom_roles.items() if k != name}
+
+    def remove_custom_role(self, name: str) -> None:
+        if name not in self.custom_roles:
+            raise DomainError(f"no custom role {name!r}", field="name")
+        self._remove_custom_role(name)

@@ -30,8 +30,8 @@ RESELLER_ROLES = (Role.ADMIN, Role.MANAGER, Role.USER, Role.READONLY)
 MAX_WHITELIST = 50
 MAX_ALLOWED_CUSTOMERS = 1000
 PROFILE_FIELDS = (
-    "email", "first_name", "last_name", "role", "permissions", "allowed_customer_ids",
-    "ip_whitelist", "department",
+    "email", "first_name", "last_name", "role", "custom_role", "permissions",
+    "allowed_customer_ids", "ip_whitelist", "department",
 )  # fmt: skip
 
 
@@ -110,6 +110,7 @@ class ResellerUser(Aggregate):
         first_name: str | None
         last_name: str | None
         role: str
+        custom_role: str | None
         permissions: list[str]
         allowed_customer_ids: list[str]
         ip_whitelist: list[str]
@@ -125,6 +126,7 @@ class ResellerUser(Aggregate):
         first_name: str | None,
         last_name: str | None,
         role: str,
+        custom_role: str | None,
         permissions: list[str],
         allowed_customer_ids: list[str],
         ip_whitelist: list[str],
@@ -137,6 +139,7 @@ class ResellerUser(Aggregate):
         self.first_name = first_name
         self.last_name = last_name
         self.role = role
+        self.custom_role = custom_role
         self.permissions = permissions
         self.allowed_customer_ids = allowed_customer_ids
         self.ip_whitelist = ip_whitelist
@@ -167,14 +170,25 @@ class ResellerUser(Aggregate):
 
     # -- what the user may do -------------------------------------------------------------
 
-    def base_permissions(self) -> frozenset[Permission]:
+    def base_permissions(
+        self, custom_roles: dict[str, dict[str, Any]] | None = None
+    ) -> frozenset[Permission]:
+        """Explicit permissions, else the custom role's (as currently defined), else the
+        built-in role's template. A custom role that was removed grants nothing."""
         if self.permissions:
             return frozenset(Permission(p) for p in self.permissions)
+        if self.custom_role is not None:
+            definition = (custom_roles or {}).get(self.custom_role)
+            if definition is None:
+                return frozenset()
+            return frozenset(Permission(p) for p in definition["permissions"])
         return ROLE_PERMISSIONS[Role(self.role)]
 
-    def effective_permissions(self, now: datetime) -> frozenset[Permission]:
+    def effective_permissions(
+        self, now: datetime, custom_roles: dict[str, dict[str, Any]] | None = None
+    ) -> frozenset[Permission]:
         granted = {Permission(p) for p, until in self.grants.items() if now < until}
-        return self.base_permissions() | granted
+        return self.base_permissions(custom_roles) | granted
 
     @property
     def is_active(self) -> bool:
@@ -194,7 +208,7 @@ class ResellerUser(Aggregate):
     def _change_profile(self, changes: dict[str, Any]) -> None:
         for field, (_before, after) in changes.items():
             setattr(self, field, after)
-        if {"role", "permissions", "ip_whitelist"} & changes.keys():
+        if {"role", "custom_role", "permissions", "ip_whitelist"} & changes.keys():
             self.security_version += 1
 
     def change_profile(self, **updates: Any) -> dict[str, Any]:

@@ -25,9 +25,9 @@ def _created(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
     cur.execute(
         pgsql.SQL(
             "INSERT INTO {}.users (user_id, tenant, reseller_id, username, email, first_name,"
-            " last_name, role, permissions, department, status, two_factor_enabled, version,"
-            " created_at, updated_at)"
-            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'active',false,%s,%s,%s)"
+            " last_name, role, custom_role, permissions, department, status, two_factor_enabled,"
+            " version, created_at, updated_at)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'active',false,%s,%s,%s)"
         ).format(schema),
         (
             e.aggregate_id,
@@ -38,6 +38,7 @@ def _created(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
             d["first_name"],
             d["last_name"],
             d["role"],
+            d["custom_role"],
             json.dumps(d["permissions"]),
             d["department"],
             e.version,
@@ -67,7 +68,9 @@ def _update(
     )
 
 
-PROJECTED_PROFILE = ("email", "first_name", "last_name", "role", "permissions", "department")
+PROJECTED_PROFILE = (
+    "email", "first_name", "last_name", "role", "custom_role", "permissions", "department",
+)  # fmt: skip
 
 
 def _profile_changed(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
@@ -123,7 +126,8 @@ class UsersProjector(Projector):
         "CREATE TABLE IF NOT EXISTS {schema}.users ("
         " user_id uuid PRIMARY KEY, tenant bigint NOT NULL, reseller_id bigint NOT NULL,"
         " username text NOT NULL, email text NOT NULL, first_name text, last_name text,"
-        " role text NOT NULL, permissions jsonb NOT NULL, department text, status text NOT NULL,"
+        " role text NOT NULL, custom_role text, permissions jsonb NOT NULL, department text,"
+        " status text NOT NULL,"
         " two_factor_enabled boolean NOT NULL, last_login_at timestamptz, version bigint NOT NULL,"
         " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
         "CREATE INDEX IF NOT EXISTS users_reseller ON {schema}.users (reseller_id, username)",

@@ -21,15 +21,19 @@ from commands.errors import Unprocessable
 from commands.tokens import revoke_token
 from commands.users import (
     CreateUser,
+    DefineRole,
     DisableUser,
     GrantPermission,
     ModifyUser,
     SecuritySettings,
     change_security_settings,
     create_user,
+    define_role,
     get_user,
     grant_permission,
+    list_roles,
     modify_user,
+    remove_role,
     reset_password,
     revoke_user_sessions,
     set_user_enabled,
@@ -120,6 +124,30 @@ def security_settings(
 ) -> Response:
     """Require two-factor for the whole team; let admins manage sub-resellers' data."""
     return command_response(change_security_settings(services.store, context, command, reseller_id))
+
+
+@router.get("/roles", responses=PROBLEMS)
+def roles(
+    context: Context, services: Services, reseller_id: ResellerFilter = None
+) -> dict[str, Any]:
+    """The built-in role templates and the reseller's custom roles."""
+    return list_roles(services.store, context, reseller_id)
+
+
+@router.post("/roles", status_code=201, responses=PROBLEMS)
+def define(
+    command: DefineRole, context: Context, services: Services, reseller_id: ResellerFilter = None
+) -> Response:
+    """Define (or redefine) a custom role: a name, a built-in base role, and permissions."""
+    return command_response(define_role(services.store, context, command, reseller_id))
+
+
+@router.delete("/roles/{name}", responses=PROBLEMS)
+def remove(
+    name: str, context: Context, services: Services, reseller_id: ResellerFilter = None
+) -> Response:
+    """Remove a custom role; users who hold it keep no permissions from it."""
+    return command_response(remove_role(services.store, context, name, reseller_id))
 
 
 @router.delete("/tokens/{token_id}", responses=PROBLEMS)

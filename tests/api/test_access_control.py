@@ -299,3 +299,50 @@ def test_parent_sees_children_only_when_allowed_and_children_never_see_up(
         ),
         404,
     )
+
+
+def test_custom_roles_are_templates_that_follow_their_definition(client, tenant):
+    defined = client.post(
+        "/reseller/api/roles",
+        headers=tenant.headers(),
+        json={
+            "name": "billing-clerk",
+            "base_role": "user",
+            "permissions": ["customer_view", "customer_create"],
+        },
+    )
+    assert defined.status_code == 201, defined.text
+    user = add_user(client, tenant, role="billing-clerk")
+    assert user["role"] == "billing-clerk" and user["base_role"] == "user"
+    session = login(client, tenant, user["username"])
+    created = client.post(
+        "/reseller/api/customers", json=seed_customer(tenant.number), headers=bearer(session)
+    )
+    assert created.status_code == 201
+    # Redefining the role changes what its holders may do, at once.
+    client.post(
+        "/reseller/api/roles",
+        headers=tenant.headers(),
+        json={"name": "billing-clerk", "base_role": "user", "permissions": ["customer_view"]},
+    )
+    assert_problem(
+        client.post(
+            "/reseller/api/customers", json=seed_customer(tenant.number), headers=bearer(session)
+        ),
+        403,
+    )
+    assert client.get("/reseller/api/customers", headers=bearer(session)).status_code == 200
+    roles = client.get("/reseller/api/roles", headers=tenant.headers()).json()
+    assert roles["custom"]["billing-clerk"]["permissions"] == ["customer_view"]
+    assert "admin" in roles["built_in"]
+    client.delete("/reseller/api/roles/billing-clerk", headers=tenant.headers())
+    assert_problem(client.get("/reseller/api/customers", headers=bearer(session)), 403)
+    assert_problem(
+        client.post(
+            "/reseller/api/roles",
+            headers=tenant.headers(),
+            json={"name": "admin", "base_role": "user", "permissions": ["customer_view"]},
+        ),
+        422,
+        "name",
+    )

@@ -76,6 +76,19 @@ def _disabled_user(store: Any, number: int) -> str:
     return target
 
 
+def _custom_role(store: Any, number: int) -> str:
+    from commands.users import DefineRole, define_role
+
+    name = f"r{uuid.uuid4().hex[:8]}"
+    define_role(
+        store,
+        context(),
+        DefineRole(name=name, base_role="user", permissions=["customer_view"]),
+        number,
+    )
+    return name
+
+
 def _token(store: Any, number: int) -> str:
     result = issue_token(
         store, context(), IssueToken(label="m", role=Role.USER, reseller_id=number)
@@ -152,6 +165,14 @@ POLICY: dict[tuple[str, str], Any] = {
         lambda s, n: (f"/reseller/api/users/{_user(s, n)}/sessions/revoke", None, None)),
     ("PATCH", "/reseller/api/settings/security"): Scoped(P.USER_MANAGE, lambda s, n: (
         "/reseller/api/settings/security", {"reseller_id": n}, {"require_two_factor": False})),
+    ("GET", "/reseller/api/roles"): Scoped(P.USER_VIEW, lambda s, n: (
+        "/reseller/api/roles", {"reseller_id": n}, None)),
+    ("POST", "/reseller/api/roles"): Scoped(P.USER_MANAGE, lambda s, n: (
+        "/reseller/api/roles", {"reseller_id": n},
+        {"name": f"r{uuid.uuid4().hex[:8]}", "base_role": "user",
+         "permissions": ["customer_view"]})),
+    ("DELETE", "/reseller/api/roles/{name}"): Scoped(P.USER_MANAGE, lambda s, n: (
+        f"/reseller/api/roles/{_custom_role(s, n)}", {"reseller_id": n}, None)),
     ("GET", "/reseller/api/activity/logins"): Scoped(P.ACTIVITY_VIEW, lambda s, n: (
         "/reseller/api/activity/logins", {"reseller_id": n}, None)),
     ("GET", "/reseller/api/activity/team"): Scoped(P.ACTIVITY_VIEW, lambda s, n: (
