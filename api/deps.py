@@ -88,7 +88,12 @@ def current_principal(
         user=principal.subject, role=principal.role.value, reseller=principal.reseller_number
     )
     if principal.session_scope != "full" and not request.url.path.startswith(AUTH_PREFIX):
-        raise HTTPException(403, "this session may only enroll two-factor authentication")
+        need = (
+            "a password change"
+            if principal.session_scope == "change_password"
+            else ("two-factor enrollment")
+        )
+        raise HTTPException(403, f"this session is limited to {need} until it is done")
     return principal
 
 

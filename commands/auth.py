@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import Any
 
 import pyotp
+import structlog
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError
@@ -43,6 +44,7 @@ from domain.errors import DomainError
 from domain.reseller import Reseller, ResellerCode, reseller_id
 from domain.users import ResellerUser, ip_allowed, normalise_username, user_id
 
+log = structlog.get_logger(__name__)
 SESSION_PREFIX = "rs_"
 TOTP_STEP_S = 30
 TOTP_DRIFT_STEPS = 1
@@ -175,6 +177,7 @@ def _check_not_locked(auth: AuthServices, keys: tuple[str, str], now: datetime) 
     states = auth.throttle.load(list(keys))
     locked = [s.locked_until for s in states.values() if s.locked_until and s.is_locked(now)]
     if locked:
+        log.warning("login.throttled", key_kinds=[k.split(":", 1)[0] for k in keys])
         raise TooManyAttempts(max(1, int((max(locked) - now).total_seconds()) + 1))
 
 
@@ -236,6 +239,7 @@ def login(
     user = _find_user(store, command)
     password_ok = verify_password(user.password_hash if user else None, command.password)
     if user is None or not password_ok or not user.is_active:
+        log.warning("login.failed", ip=context.client_ip, known_user=user is not None)
         _count_failure(auth, keys, now)
         if user is not None:
             reason = "wrong_password" if not password_ok else "disabled"
@@ -262,7 +266,11 @@ def login(
             raise InvalidCredentials("invalid two-factor code", field="two_factor_code")
 
     reseller = load(store, reseller_id(user.reseller_number), Reseller, "reseller")
-    scope = "enroll_2fa" if reseller.require_two_factor and not user.has_two_factor else "full"
+    scope = "full"
+    if user.must_change_password:
+        scope = "change_password"
+    elif reseller.require_two_factor and not user.has_two_factor:
+        scope = "enroll_2fa"
     token = SESSION_PREFIX + secrets.token_urlsafe(32)
     session_id = str(uuid.uuid4())
     policy = auth.config.session_policy
@@ -307,6 +315,13 @@ def login(
         auth.sessions.revoke([session_id], now, "login_failed")
         raise
     auth.throttle.clear(keys[0])
+    log.info(
+        "login.succeeded",
+        user=f"user:{user.id}",
+        reseller=user.reseller_number,
+        ip=context.client_ip,
+        scope=scope,
+    )
     return {
         "session_token": token,
         "session_id": session_id,
@@ -315,6 +330,7 @@ def login(
         "scope": scope,
         "must_change_password": user.must_change_password,
         "two_factor_enrollment_required": scope == "enroll_2fa",
+        "password_change_required": scope == "change_password",
         "user": {
             "user_id": str(user.id),
             "username": user.username,

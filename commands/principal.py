@@ -31,7 +31,7 @@ class Principal:
     user_id: UUID | None = None
     session_id: str | None = None
     session_scope: str = "full"
-    """'full', or 'enroll_2fa' for a session that may only enroll a second factor."""
+    """'full'; 'enroll_2fa' or 'change_password' for a session that may only do that."""
 
     @property
     def permissions(self) -> frozenset[Permission]:
@@ -52,7 +52,7 @@ class Principal:
 
     def require(self, permission: Permission) -> None:
         if self.session_scope != "full":
-            raise Forbidden("this session may only enroll two-factor authentication")
+            raise Forbidden(f"this session is limited ({self.session_scope}) until that is done")
         if permission not in self.permissions:
             raise Forbidden(f"missing permission {permission.value}")
 

@@ -129,3 +129,22 @@ def test_idle_timeout_is_measured_from_the_last_activity(client, tenant, clock):
     assert works(client, session)
     clock.advance(seconds=timedelta(minutes=30).total_seconds())
     assert not works(client, session)
+
+
+def test_a_reset_password_must_be_changed_before_anything_else(client, tenant):
+    user = add_user(client, tenant)
+    reset = client.post(
+        f"/reseller/api/users/{user['user_id']}/reset-password", headers=tenant.headers()
+    )
+    temporary = reset.json()["temporary_password"]
+    session = login(client, tenant, user["username"], password=temporary)
+    assert session.json()["scope"] == "change_password"
+    assert_problem(client.get("/reseller/api/customers", headers=bearer(session)), 403)
+    changed = client.post(
+        "/reseller/auth/password",
+        headers=bearer(session),
+        json={"current_password": temporary, "new_password": "Fresh-Start-2026"},
+    )
+    assert changed.status_code == 200
+    fresh = login(client, tenant, user["username"], password="Fresh-Start-2026")
+    assert fresh.json()["scope"] == "full" and works(client, fresh)
