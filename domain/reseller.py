@@ -9,6 +9,7 @@ aggregate also owns the per-reseller customer counter that makes Portal IDs uniq
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -121,6 +122,8 @@ class Reseller(Aggregate):
         self.require_two_factor = False
         self.manage_sub_resellers = False
         self.custom_roles: dict[str, dict[str, Any]] = {}
+        self.books_closed_through: date | None = None
+        self.authorized_tariffs: dict[str, list[str]] = {}
 
     @staticmethod
     def create_id(number: int) -> UUID:
@@ -239,3 +242,48 @@ class Reseller(Aggregate):
         if name not in self.custom_roles:
             raise DomainError(f"no custom role {name!r}", field="name")
         self._remove_custom_role(name)
+
+    class BooksClosed(Aggregate.Event):
+        through: date
+
+    @event(BooksClosed)
+    def _close_books(self, through: date) -> None:
+        self.books_closed_through = through
+
+    def close_books(self, through: date, today: date) -> None:
+        """Close every accounting period up to `through`: nothing may post into them after."""
+        if through >= today:
+            raise DomainError("only a period that has ended can be closed", field="through")
+        if self.books_closed_through is not None and through <= self.books_closed_through:
+            raise DomainError(
+                f"the books are already closed through {self.books_closed_through}", field="through"
+            )
+        self._close_books(through)
+
+    class TariffAuthorized(Aggregate.Event):
+        tariff_number: int
+        regions: list[str]
+
+    @event(TariffAuthorized)
+    def authorize_tariff(self, tariff_number: int, regions: list[str]) -> None:
+        self.authorized_tariffs = {**self.authorized_tariffs, str(tariff_number): regions}
+
+    class TariffWithdrawn(Aggregate.Event):
+        tariff_number: int
+
+    @event(TariffWithdrawn)
+    def _withdraw_tariff(self, tariff_number: int) -> None:
+        self.authorized_tariffs = {
+            k: v for k, v in self.authorized_tariffs.items() if k != str(tariff_number)
+        }
+
+    def withdraw_tariff(self, tariff_number: int) -> None:
+        if str(tariff_number) not in self.authorized_tariffs:
+            raise DomainError("that tariff is not authorized", field="tariff_id")
+        self._withdraw_tariff(tariff_number)
+
+    def may_sell(self, tariff_number: int, region: str | None) -> bool:
+        regions = self.authorized_tariffs.get(str(tariff_number))
+        if regions is None:
+            return False
+        return not regions or region is None or region in regions

@@ -1,4 +1,4 @@
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -104,7 +104,7 @@ def test_credit_account_balance_and_postings_come_from_its_events():
     account.record_charge(Money.of("250.50", "USD"), "wholesale", None, date(2026, 1, 31))
     account.record_payment(Money.of("100", "USD"), "bank_transfer", "TX1", date(2026, 2, 2))
     assert account.balance == Money.of("150.50", "USD")
-    assert account.utilization == Decimal("0.1505")
+    assert account.utilization(datetime(2026, 2, 3, tzinfo=UTC)) == Decimal("0.1505")
     events = account.collect_events()
     postings = [p for e in events for p in getattr(e, "postings", [])]
     assert len(postings) == 4
