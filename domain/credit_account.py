@@ -70,6 +70,8 @@ class CreditAccount(Aggregate):
         self.charged_total = Money.zero(credit_limit.currency)
         self.paid_total = Money.zero(credit_limit.currency)
         self.open_charges: dict[str, dict[str, Any]] = {}
+        self.unapplied = Money.zero(credit_limit.currency)
+        """Paid ahead of any charge: settles the next charges as they come."""
         self.warning_pct = Decimal(80)
         self.restriction_pct = Decimal(90)
         self.actions = {
@@ -202,6 +204,7 @@ class CreditAccount(Aggregate):
         reference: str | None
         effective_date: date
         due_on: date
+        settled_in_advance: Money
         postings: list[Posting]
 
     @event(ChargeRecorded)
@@ -213,19 +216,23 @@ class CreditAccount(Aggregate):
         reference: str | None,
         effective_date: date,
         due_on: date,
+        settled_in_advance: Money,
         postings: list[Posting],
     ) -> None:
         self.balance = self.balance + amount
         self.charged_total = self.charged_total + amount
-        self.open_charges = {
-            **self.open_charges,
-            charge_id: {
-                "charge_id": charge_id,
-                "effective_date": effective_date,
-                "due_on": due_on,
-                "outstanding": amount,
-            },
-        }
+        self.unapplied = self.unapplied - settled_in_advance
+        outstanding = amount - settled_in_advance
+        if outstanding.is_positive:
+            self.open_charges = {
+                **self.open_charges,
+                charge_id: {
+                    "charge_id": charge_id,
+                    "effective_date": effective_date,
+                    "due_on": due_on,
+                    "outstanding": outstanding,
+                },
+            }
 
     def record_charge(
         self,
@@ -246,6 +253,7 @@ class CreditAccount(Aggregate):
         )
         charge_id = f"charge-{self.version + 1}"
         due_on = effective_date + timedelta(days=self.payment_terms_days)
+        in_advance = self.unapplied if self.unapplied <= amount else amount
         self._record_charge(
             charge_id,
             amount,
@@ -253,6 +261,7 @@ class CreditAccount(Aggregate):
             reference,
             effective_date,
             due_on,
+            in_advance,
             list(entry.postings),
         )
         if now is not None:
@@ -279,6 +288,8 @@ class CreditAccount(Aggregate):
     ) -> None:
         self.balance = self.balance - amount
         self.paid_total = self.paid_total + amount
+        allocated = sum((a["amount"].amount for a in allocations), Decimal(0))
+        self.unapplied = self.unapplied + amount - Money(allocated, self.currency)
         charges = {k: dict(v) for k, v in self.open_charges.items()}
         for allocation in allocations:
             charge = charges[allocation["charge_id"]]

@@ -13,6 +13,7 @@ No invoice is ever paid or credited beyond its total; corrections are new events
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -134,8 +135,11 @@ class CustomerAccount(Aggregate):
         """What the customer owes, net of credit on hand (negative: the reseller owes them)."""
         return self.outstanding - self.credit_balance
 
-    def _entry(self, *postings: Posting) -> list[Posting]:
-        return list(JournalEntry(tuple(p for p in postings if p.money.is_positive)).postings)
+    def _entry(self, *legs: tuple[Callable[[str, Money], Posting], str, Money]) -> list[Posting]:
+        """A balanced entry from (debit|credit, account, amount) legs; zero legs are dropped."""
+        return list(
+            JournalEntry(tuple(side(a, m) for side, a, m in legs if m.is_positive)).postings
+        )
 
     def _money(self, amount: Money, field: str = "amount") -> None:
         if amount.currency != self.currency:
@@ -225,11 +229,11 @@ class CustomerAccount(Aggregate):
         applied = self.credit_balance if self.credit_balance <= total else total
         r = self.reseller_number
         postings = self._entry(
-            debit(receivable(r), total),
-            credit(revenue(r), net),
-            credit(tax_payable(r), tax),
-            debit(customer_credit(r), applied),
-            credit(receivable(r), applied),
+            (debit, receivable(r), total),
+            (credit, revenue(r), net),
+            (credit, tax_payable(r), tax),
+            (debit, customer_credit(r), applied),
+            (credit, receivable(r), applied),
         )
         self._issue_invoice(
             invoice_id,
@@ -294,7 +298,9 @@ class CustomerAccount(Aggregate):
         r = self.reseller_number
         settled = amount - left
         postings = self._entry(
-            debit(cash(r), amount), credit(receivable(r), settled), credit(customer_credit(r), left)
+            (debit, cash(r), amount),
+            (credit, receivable(r), settled),
+            (credit, customer_credit(r), left),
         )
         self._receive_payment(
             payment_id,
@@ -384,10 +390,10 @@ class CustomerAccount(Aggregate):
         to_credit = total - applied
         r = self.reseller_number
         postings = self._entry(
-            debit(revenue(r), net),
-            debit(tax_payable(r), tax),
-            credit(receivable(r), applied),
-            credit(customer_credit(r), to_credit),
+            (debit, revenue(r), net),
+            (debit, tax_payable(r), tax),
+            (credit, receivable(r), applied),
+            (credit, customer_credit(r), to_credit),
         )
         self._issue_credit_note(
             credit_note_id,
@@ -429,5 +435,5 @@ class CustomerAccount(Aggregate):
                 f"only {self.credit_balance} of customer credit can be refunded", field="amount"
             )
         r = self.reseller_number
-        postings = self._entry(debit(customer_credit(r), amount), credit(cash(r), amount))
+        postings = self._entry((debit, customer_credit(r), amount), (credit, cash(r), amount))
         self._refund(refund_id, amount, method, effective_date, postings)
