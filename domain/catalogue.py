@@ -158,10 +158,11 @@ class CustomerService(Aggregate):
         to_status: str
         on: date
         reason: str | None
+        review_required: bool
 
     @event(StatusChanged)
     def _change_status(
-        self, from_status: str, to_status: str, on: date, reason: str | None
+        self, from_status: str, to_status: str, on: date, reason: str | None, review_required: bool
     ) -> None:
         self.status = to_status
         self.history = [
@@ -169,7 +170,9 @@ class CustomerService(Aggregate):
             {"on": on, "status": to_status, "tariff": self.tariff_number},
         ]
 
-    def change_status(self, to_status: str, on: date, reason: str | None) -> None:
+    def change_status(
+        self, to_status: str, on: date, reason: str | None, review_required: bool = False
+    ) -> None:
         if to_status not in SERVICE_STATUSES:
             raise DomainError(
                 f"status must be one of {', '.join(SERVICE_STATUSES)}", field="status"
@@ -180,7 +183,7 @@ class CustomerService(Aggregate):
             )
         if on < self.history[-1]["on"]:
             raise DomainError("a change cannot predate the service's last change", field="on")
-        self._change_status(self.status, to_status, on, reason)
+        self._change_status(self.status, to_status, on, reason, review_required)
 
     class TariffChanged(Aggregate.Event):
         from_tariff: int

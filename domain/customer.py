@@ -81,6 +81,7 @@ class Customer(Aggregate):
         self.city = city
         self.portal_credentials_requested = portal_credentials_requested
         self.status = "new"
+        self.service_ids: list[UUID] = []
 
     @classmethod
     def register(
@@ -152,3 +153,10 @@ class Customer(Aggregate):
     @property
     def customer_id(self) -> UUID:
         return self.id
+
+    class ServiceAttached(Aggregate.Event):
+        service_id: UUID
+
+    @event(ServiceAttached)
+    def attach_service(self, service_id: UUID) -> None:
+        self.service_ids = [*self.service_ids, service_id]

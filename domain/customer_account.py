@@ -260,7 +260,7 @@ class CustomerAccount(Aggregate):
         effective_date: date
         allocations: list[dict[str, Any]]
         to_credit: Money
-        review_required: bool
+        handling: str
         postings: list[Posting]
 
     @event(PaymentReceived)
@@ -273,7 +273,7 @@ class CustomerAccount(Aggregate):
         effective_date: date,
         allocations: list[dict[str, Any]],
         to_credit: Money,
-        review_required: bool,
+        handling: str,
         postings: list[Posting],
     ) -> None:
         self._apply_allocations(allocations)
@@ -287,8 +287,10 @@ class CustomerAccount(Aggregate):
         method: str,
         reference: str | None,
         effective_date: date,
-        review_required: bool = False,
+        handling: str = "normal",
     ) -> None:
+        """`handling`: 'normal', or 'review'/'escalated' when the reseller's credit policy at
+        its limit says so (the payment is recorded either way)."""
         self._money(amount)
         if method not in PAYMENT_METHODS:
             raise DomainError(f"method must be one of {', '.join(PAYMENT_METHODS)}", field="method")
@@ -310,7 +312,7 @@ class CustomerAccount(Aggregate):
             effective_date,
             allocations,
             left,
-            review_required,
+            handling,
             postings,
         )
 
