@@ -7,9 +7,9 @@ import re
 import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 from uuid import UUID
 
 import structlog
@@ -40,12 +40,19 @@ class ApiConfig:
     max_body_bytes: int = 65_536
 
 
+class Jobs(Protocol):
+    """Background work the API can start (Dramatiq, wired by infra)."""
+
+    def billing_run(self, reseller_number: int, period_start: date, period_end: date) -> str: ...
+
+
 @dataclass
 class ApiServices:
     store: Store
     read_pool: ConnectionPool[Connection[Any]]
     auth: AuthServices
     config: ApiConfig = field(default_factory=ApiConfig)
+    jobs: Jobs | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
 

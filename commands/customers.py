@@ -7,12 +7,13 @@ from uuid import UUID
 
 from pydantic import EmailStr, Field
 
-from commands.errors import NotFound, PreconditionFailed
+from commands.errors import Conflict, NotFound, PreconditionFailed
 from commands.models import CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import load
 from domain.access import Permission
+from domain.credit_account import CreditAccount, credit_account_id
 from domain.customer import STATUSES, Customer
 from domain.reseller import Reseller, reseller_id
 
@@ -86,6 +87,17 @@ def create_customer(
             city=command.city,
             portal_credentials_requested=command.generate_credentials,
         )
+        now = context.received_at
+        account = load(store, credit_account_id(number), CreditAccount, "credit account")
+        action = account.action_for("new_customers", now)
+        if action == "suspend":
+            raise Conflict(
+                "new customers are suspended: the reseller's credit utilization is at "
+                f"{account.utilization_pct(now):.0f}% ({account.state(now)})",
+                field="credit_limit",
+            )
+        if action == "require_approval":
+            customer.change_status("pending", "awaiting approval: credit limit")
         return Outcome(
             [reseller, customer],
             customer_view(customer),

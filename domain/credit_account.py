@@ -428,13 +428,12 @@ class CreditAccount(Aggregate):
         self.emergency_requests = requests
 
     def grant_emergency_credit(self, request_id: str, now: datetime, approval_level: str) -> None:
+        """Grant a pending request for 48 hours; it replaces any emergency credit in force."""
         request = self.emergency_requests.get(request_id)
         if request is None or request["status"] != "pending":
             raise DomainError(
                 "no pending emergency credit request with that id", field="request_id"
             )
-        if self.emergency_amount(now).is_positive:
-            raise DomainError("emergency credit is already active", field="request_id")
         self._grant_emergency(
             request_id, request["amount"], now, now + EMERGENCY_DURATION, approval_level
         )

@@ -439,3 +439,26 @@ class CustomerAccount(Aggregate):
         r = self.reseller_number
         postings = self._entry((debit, customer_credit(r), amount), (credit, cash(r), amount))
         self._refund(refund_id, amount, method, effective_date, postings)
+
+
+class BillingRecord(Aggregate):
+    """Proof that a customer was billed for a period (and with which invoice, if any)."""
+
+    class Created(Aggregate.Created):
+        customer_id: UUID
+        period_start: date
+        period_end: date
+        invoice_id: str | None
+
+    @event(Created)
+    def __init__(
+        self, customer_id: UUID, period_start: date, period_end: date, invoice_id: str | None
+    ) -> None:
+        self.customer_id = customer_id
+        self.period_start = period_start
+        self.period_end = period_end
+        self.invoice_id = invoice_id
+
+    @staticmethod
+    def create_id(customer_id: UUID, period_start: date, period_end: date) -> UUID:
+        return derived_id("billing", customer_id, period_start, period_end)

@@ -26,6 +26,7 @@ from infra.runtime import (
     relay_for,
     start_kafka_feeds,
     start_store_feed,
+    start_worker,
 )
 from infra.settings import get_settings
 from projections.base import Projector
@@ -85,6 +86,7 @@ def serve(
     stopping = threading.Event()
     if settings.kafka_bootstrap is None:
         start_store_feed(runtime, list(PROJECTORS.values()), stopping)
+    worker = start_worker(runtime, stopping) if settings.broker_url is None else None
     bind_host = host or settings.host
     bind_port = port if port is not None else settings.port
     config = uvicorn.Config(
@@ -103,6 +105,22 @@ def serve(
         server.run()
     finally:
         stopping.set()
+        if worker is not None:
+            worker.stop()
+        runtime.close()
+
+
+@app.command()
+def worker() -> None:
+    """Run Dramatiq workers for billing runs and the emergency-credit expiry sweep
+    (LEDGER_BROKER_URL; without it the jobs run inside `ledger serve`)."""
+    runtime = _runtime()
+    stopping = _stop_on_signals()
+    running = start_worker(runtime, stopping)
+    try:
+        stopping.wait()
+    finally:
+        running.stop()
         runtime.close()
 
 

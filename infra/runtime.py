@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
+from dramatiq import Worker
 from kafka import KafkaConsumer
 from psycopg_pool import ConnectionPool
 
@@ -27,6 +28,7 @@ from infra.auth_store import (
 )
 from infra.database import create_read_models, ensure_database, start_embedded
 from infra.event_store import LedgerStore, open_store
+from infra.jobs import DramatiqJobs, expire_emergency_credit_job, make_broker, start_jobs
 from infra.relay import Relay, ensure_relay_tables, published_positions
 from infra.settings import Settings
 from projections.base import Projector
@@ -63,7 +65,11 @@ class Runtime:
         )
         pool = self.read_pool()
         return ApiServices(
-            store=self.store, read_pool=pool, auth=auth_services(s, pool), config=config
+            store=self.store,
+            read_pool=pool,
+            auth=auth_services(s, pool),
+            config=config,
+            jobs=DramatiqJobs(),
         )
 
     def close(self) -> None:
@@ -224,3 +230,20 @@ def relay_for(runtime: Runtime) -> Relay:
         s.relay_batch_size,
         s.relay_poll_ms / 1000,
     )
+
+
+def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
+    """Dramatiq workers for this process's jobs, plus the periodic expiry sweep."""
+    s = runtime.settings
+    broker = make_broker(s.broker_url, s.broker_namespace)
+    start_jobs(runtime.store, runtime.database_url, broker)
+    worker = Worker(broker, worker_threads=s.worker_threads)
+    worker.start()
+
+    def sweep() -> None:
+        while not stopping.wait(s.expiry_sweep_s):
+            expire_emergency_credit_job.send()
+
+    threading.Thread(target=sweep, name="expiry-sweep", daemon=True).start()
+    expire_emergency_credit_job.send()  # catch up on anything missed while no worker ran
+    return worker

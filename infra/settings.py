@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     kafka_session_timeout_ms: int = Field(default=6_000, ge=1_000, le=300_000)
     kafka_heartbeat_interval_ms: int = Field(default=1_000, ge=100, le=60_000)
     kafka_max_poll_interval_ms: int = Field(default=10_000, ge=1_000, le=3_600_000)
+    broker_url: str | None = Field(
+        default=None,
+        description="Dramatiq broker (redis://...); unset = in-process jobs (embedded default)",
+    )
+    broker_namespace: str = Field(default="ledger", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    worker_threads: int = Field(default=4, ge=1, le=64)
+    expiry_sweep_s: int = Field(default=60, ge=1, le=3_600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     db_pool_size: int = Field(default=10, ge=1, le=200)

@@ -3,7 +3,9 @@ database per test session (per xdist worker) and, for the Kafka path, a Tansu br
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,6 +27,7 @@ from infra.auth_store import (
 )
 from infra.database import create_read_models
 from infra.event_store import LedgerStore, open_store
+from infra.jobs import DramatiqJobs, make_broker, start_jobs
 from infra.relay import ensure_relay_tables
 from projections.feeds import run_store_feed
 from projections.registry import PROJECTORS
@@ -116,6 +119,20 @@ def auth(read_pool: ConnectionPool[Any]) -> AuthServices:
     )
 
 
+REDIS_URL = os.environ.get("LEDGER_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def job_broker(store: LedgerStore, database_url: str) -> Iterator[Any]:
+    """A real Redis broker in a namespace of its own; no worker consumes it unless a test
+    starts one."""
+    broker = make_broker(REDIS_URL, namespace=f"ledger-test-{uuid.uuid4().hex[:8]}")
+    start_jobs(store, database_url, broker)
+    yield broker
+    broker.flush_all()
+    broker.close()
+
+
 @pytest.fixture(scope="session")
 def api_services(
     store: LedgerStore,
@@ -123,6 +140,7 @@ def api_services(
     store_feed: None,
     auth: AuthServices,
     clock: Clock,
+    job_broker: Any,
 ) -> ApiServices:
     return ApiServices(
         store=store,
@@ -130,6 +148,7 @@ def api_services(
         auth=auth,
         config=ApiConfig(max_body_bytes=16_384),
         clock=clock,
+        jobs=DramatiqJobs(),
     )
 
 

@@ -16,10 +16,14 @@ from api.deps import (
     wait_until,
 )
 from api.schemas import PROBLEMS, AccountBalanceOut, CreditAccountOut, TrialBalanceOut
-from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
-from commands.errors import NotFound
+from commands.credit import (
+    RecordCharge,
+    RecordPayment,
+    credit_account_now,
+    record_charge,
+    record_payment,
+)
 from domain.access import Permission
-from projections.credit_accounts import CreditAccountsProjector, get_credit_account
 from projections.journal import JournalProjector, account_balances, trial_balance
 
 router = APIRouter(prefix="/reseller/api", tags=["credit"], route_class=ExactJSONRoute)
@@ -28,22 +32,13 @@ WaitTimeout = Annotated[int, Query(ge=0)]
 ResellerFilter = Annotated[int | None, Query(ge=1)]
 
 
-@router.get("/credit-account", response_model=CreditAccountOut, responses=PROBLEMS)
+@router.get("/credit-account", responses=PROBLEMS)
 def read_account(
-    principal: CurrentPrincipal,
-    services: Services,
-    conn: ReadConnection,
-    reseller_id: ResellerFilter = None,
-    wait_for_position: Wait = None,
-    wait_timeout_ms: WaitTimeout = 2_000,
+    context: Context, services: Services, reseller_id: ResellerFilter = None
 ) -> dict[str, Any]:
-    number = principal.reseller_in_scope(reseller_id)
-    principal.require(Permission.CREDIT_VIEW)
-    wait_until(services, conn, CreditAccountsProjector, wait_for_position, number, wait_timeout_ms)
-    account = get_credit_account(conn, number)
-    if account is None:
-        raise NotFound("credit account not found")
-    return account
+    """The account as of now, from its events: limit (with any emergency credit or temporary
+    increase in force), balance, utilization, state, alerts, policy, open charges, collections."""
+    return credit_account_now(services.store, context, reseller_id)
 
 
 @router.post(

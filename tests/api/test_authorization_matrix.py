@@ -13,10 +13,12 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 
+from commands.billing import month_of
 from commands.customers import CreateCustomer, create_customer
 from commands.tokens import IssueToken, issue_token
 from commands.users import SecuritySettings, change_security_settings
@@ -87,6 +89,127 @@ def _custom_role(store: Any, number: int) -> str:
         number,
     )
     return name
+
+
+_tariffs: dict[int, tuple[int, int]] = {}
+NEXT_MONTH = month_of((date.today().replace(day=1) + timedelta(days=32)).replace(day=1))
+PERIOD = {"period_start": NEXT_MONTH[0].isoformat(), "period_end": NEXT_MONTH[1].isoformat()}
+_closed_through: dict[int, int] = {}
+
+
+def _tariffs_for(store: Any, number: int) -> tuple[int, int]:
+    """Two internet tariffs authorized for the reseller (made once per reseller)."""
+    from commands.catalogue import AuthorizeTariff, DefineTariff, authorize_tariff, define_tariff
+
+    if number not in _tariffs:
+        made = []
+        for price in ("20.00", "35.00"):
+            result = define_tariff(
+                store,
+                context(),
+                DefineTariff(
+                    service_type="internet",
+                    name=f"Fibre {price}",
+                    wholesale_price=price,
+                    currency="USD",
+                ),
+            )
+            tariff = json.loads(result.body)["tariff_id"]
+            authorize_tariff(store, context(), number, AuthorizeTariff(tariff_id=tariff))
+            made.append(tariff)
+        _tariffs[number] = (made[0], made[1])
+    return _tariffs[number]
+
+
+def _service(store: Any, number: int, active: bool = False) -> tuple[str, str]:
+    from commands.services import (
+        AddService,
+        ChangeServiceStatus,
+        add_service,
+        change_service_status,
+    )
+
+    customer = _customer(store, number)["customer_id"]
+    added = add_service(
+        store, context(), uuid.UUID(customer), AddService(tariff_id=_tariffs_for(store, number)[0])
+    )
+    service = json.loads(added.body)["service_id"]
+    if active:
+        change_service_status(
+            store, context(), uuid.UUID(service), ChangeServiceStatus(status="active")
+        )
+    return customer, service
+
+
+def _invoice(store: Any, number: int) -> tuple[str, str]:
+    from commands.billing import BillingPeriod, bill_customer
+
+    customer, _ = _service(store, number, active=True)
+    billed = bill_customer(
+        store,
+        context(),
+        uuid.UUID(customer),
+        BillingPeriod(period_start=NEXT_MONTH[0], period_end=NEXT_MONTH[1]),
+    )
+    return customer, json.loads(billed.body)["invoice_id"]
+
+
+def _customer_with_credit(store: Any, number: int) -> str:
+    from commands.billing import CustomerPayment, record_customer_payment
+
+    customer = _customer(store, number)["customer_id"]
+    record_customer_payment(
+        store,
+        context(),
+        uuid.UUID(customer),
+        CustomerPayment(amount="10.00", currency="USD", method="cash"),
+    )
+    return customer
+
+
+def _no_pending_emergency(store: Any, number: int) -> None:
+    from commands.credit import credit_account_now, grant_emergency_credit
+
+    view = credit_account_now(store, context(), number)
+    for request_id, request in view["emergency_requests"].items():
+        if request["status"] == "pending":
+            grant_emergency_credit(store, context(), number, request_id)
+
+
+def _pending_emergency(store: Any, number: int) -> str:
+    from commands.credit import RequestEmergencyCredit, request_emergency_credit
+
+    _no_pending_emergency(store, number)
+    request_emergency_credit(
+        store,
+        context(),
+        number,
+        RequestEmergencyCredit(amount="10.00", currency="USD", reason="matrix"),
+    )
+    from commands.credit import credit_account_now
+
+    view = credit_account_now(store, context(), number)
+    return next(k for k, v in view["emergency_requests"].items() if v["status"] == "pending")
+
+
+def _increase_request(store: Any, number: int) -> str:
+    from commands.credit import RequestLimitIncrease, credit_account_now, request_limit_increase
+
+    request_limit_increase(
+        store,
+        context(),
+        number,
+        RequestLimitIncrease(
+            new_limit="5000.00", currency="USD", kind="permanent", justification="matrix"
+        ),
+    )
+    view = credit_account_now(store, context(), number)
+    return next(k for k, v in view["limit_increase_requests"].items() if v["status"] == "pending")
+
+
+def _next_close(number: int) -> str:
+    _closed_through[number] = _closed_through.get(number, 0) + 1
+    return (date(2019, 1, 1) + timedelta(days=_closed_through[number])).isoformat()
 
 
 def _token(store: Any, number: int) -> str:
@@ -165,6 +288,79 @@ POLICY: dict[tuple[str, str], Any] = {
         lambda s, n: (f"/reseller/api/users/{_user(s, n)}/sessions/revoke", None, None)),
     ("PATCH", "/reseller/api/settings/security"): Scoped(P.USER_MANAGE, lambda s, n: (
         "/reseller/api/settings/security", {"reseller_id": n}, {"require_two_factor": False})),
+    ("POST", "/reseller/api/tariffs"): Scoped(P.RESELLER_MANAGE, lambda s, n: (
+        "/reseller/api/tariffs", None, {"service_type": "voice", "name": "Voice",
+                                        "wholesale_price": "5.00", "currency": "USD"}),
+        isp_only=True),
+    ("GET", "/reseller/api/tariffs"): Scoped(P.BILLING_VIEW, lambda s, n: (
+        "/reseller/api/tariffs", {"reseller_id": n}, None)),
+    ("POST", "/reseller/api/resellers/{reseller_id}/tariffs"): Scoped(P.RESELLER_MANAGE,
+        lambda s, n: (f"/reseller/api/resellers/{n}/tariffs", None,
+                      {"tariff_id": _tariffs_for(s, n)[1]}), isp_only=True),
+    ("POST", "/reseller/api/pricing"): Scoped(P.BILLING_MANAGE, lambda s, n: (
+        "/reseller/api/pricing", None, {"reseller_id": n, "service_type": "internet",
+        "tariff_id": _tariffs_for(s, n)[0], "markup_type": "percent", "markup_value": "25.00",
+        "effective_from": "2026-01-01"})),
+    ("GET", "/reseller/api/pricing/quote"): Scoped(P.BILLING_VIEW, lambda s, n: (
+        "/reseller/api/pricing/quote", {"reseller_id": n, "tariff_id": _tariffs_for(s, n)[0]},
+        None)),
+    ("POST", "/reseller/api/customers/{customer_id}/services"): Scoped(P.SERVICE_PROVISION,
+        lambda s, n: (f"/reseller/api/customers/{_customer(s, n)['customer_id']}/services", None,
+                      {"tariff_id": _tariffs_for(s, n)[0]})),
+    ("GET", "/reseller/api/customers/{customer_id}/services"): Scoped(P.CUSTOMER_VIEW,
+        lambda s, n: (f"/reseller/api/customers/{_service(s, n)[0]}/services", None, None)),
+    ("POST", "/reseller/api/services/{service_id}/status"): Scoped(P.SERVICE_PROVISION,
+        lambda s, n: (f"/reseller/api/services/{_service(s, n)[1]}/status", None,
+                      {"status": "active"})),
+    ("POST", "/reseller/api/services/{service_id}/tariff"): Scoped(P.SERVICE_MODIFY,
+        lambda s, n: (f"/reseller/api/services/{_service(s, n)[1]}/tariff", None,
+                      {"tariff_id": _tariffs_for(s, n)[1]})),
+    ("POST", "/reseller/api/customers/{customer_id}/invoices"): Scoped(P.BILLING_MANAGE,
+        lambda s, n: (f"/reseller/api/customers/{_service(s, n, active=True)[0]}/invoices", None,
+                      PERIOD)),
+    ("GET", "/reseller/api/customers/{customer_id}/invoices/proforma"): Scoped(P.BILLING_VIEW,
+        lambda s, n: (f"/reseller/api/customers/{_service(s, n, active=True)[0]}/invoices/proforma",
+                      PERIOD, None)),
+    ("GET", "/reseller/api/customers/{customer_id}/account"): Scoped(P.BILLING_VIEW,
+        lambda s, n: (f"/reseller/api/customers/{_invoice(s, n)[0]}/account", None, None)),
+    ("POST", "/reseller/api/customers/{customer_id}/payments"): Scoped(P.PAYMENT_PROCESS,
+        lambda s, n: (f"/reseller/api/customers/{_invoice(s, n)[0]}/payments", None,
+                      {"amount": "5.00", "currency": "USD", "method": "card"})),
+    ("POST", "/reseller/api/customers/{customer_id}/payments/failed"): Scoped(P.PAYMENT_PROCESS,
+        lambda s, n: (f"/reseller/api/customers/{_customer(s, n)['customer_id']}/payments/failed",
+                      None, {"payment_id": "p1", "amount": "5.00", "currency": "USD",
+                             "method": "card", "reason": "declined"})),
+    ("POST", "/reseller/api/customers/{customer_id}/credit-notes"): Scoped(P.BILLING_MANAGE,
+        lambda s, n: (lambda c, i: (f"/reseller/api/customers/{c}/credit-notes", None,
+                      {"invoice_id": i, "net": "1.00", "currency": "USD", "reason": "m"}))(
+                      *_invoice(s, n))),
+    ("POST", "/reseller/api/customers/{customer_id}/refunds"): Scoped(P.BILLING_MANAGE,
+        lambda s, n: (f"/reseller/api/customers/{_customer_with_credit(s, n)}/refunds", None,
+                      {"amount": "1.00", "currency": "USD", "method": "cash"})),
+    ("POST", "/reseller/api/billing/runs"): Scoped(P.BILLING_MANAGE, lambda s, n: (
+        "/reseller/api/billing/runs", {"reseller_id": n},
+        {"period_start": "2026-03-01", "period_end": "2026-03-31"})),
+    ("POST", "/reseller/api/books/close"): Scoped(P.BILLING_MANAGE, lambda s, n: (
+        "/reseller/api/books/close", {"reseller_id": n}, {"through": _next_close(n)})),
+    ("PATCH", "/reseller/api/resellers/{reseller_id}/credit-account/policy"): Scoped(
+        P.BILLING_MANAGE, lambda s, n: (f"/reseller/api/resellers/{n}/credit-account/policy",
+                                        None, {"warning_pct": "70"})),
+    ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/emergency-credit"): Scoped(
+        P.BILLING_MANAGE, lambda s, n: (
+            _no_pending_emergency(s, n) or f"/reseller/api/resellers/{n}/credit-account/"
+            "emergency-credit", None, {"amount": "10.00", "currency": "USD", "reason": "m"})),
+    ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/emergency-credit/{request_id}"
+             "/grant"): Scoped(P.CREDIT_CHARGE, lambda s, n: (
+        f"/reseller/api/resellers/{n}/credit-account/emergency-credit/"
+        f"{_pending_emergency(s, n)}/grant", None, None)),
+    ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/limit-increases"): Scoped(
+        P.BILLING_MANAGE, lambda s, n: (f"/reseller/api/resellers/{n}/credit-account/"
+        "limit-increases", None, {"new_limit": "2000.00", "currency": "USD",
+                                  "kind": "permanent", "justification": "growth"})),
+    ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/limit-increases/{request_id}"
+             "/decision"): Scoped(P.CREDIT_CHARGE, lambda s, n: (
+        f"/reseller/api/resellers/{n}/credit-account/limit-increases/{_increase_request(s, n)}"
+        "/decision", None, {"approved": False})),
     ("GET", "/reseller/api/roles"): Scoped(P.USER_VIEW, lambda s, n: (
         "/reseller/api/roles", {"reseller_id": n}, None)),
     ("POST", "/reseller/api/roles"): Scoped(P.USER_MANAGE, lambda s, n: (

@@ -1,0 +1,170 @@
+"""Background jobs on Dramatiq: billing runs and the emergency-credit expiry sweep.
+
+The broker is Redis (`LEDGER_BROKER_URL=redis://...`) in the distributed mode and an
+in-process Dramatiq stub broker with its worker threads in the embedded default. Jobs call the
+same command handlers as the API, as the master ISP's system principal, so they are idempotent
+the same way: billing a customer for a period twice bills once, expiring what already expired
+changes nothing. The sweep finds every account whose emergency credit is due from the store's
+log, so an expiry missed while no worker ran is caught by the next sweep.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import dramatiq
+import structlog
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.brokers.stub import StubBroker
+
+from commands.billing import BillingPeriod, bill_customer
+from commands.credit import expire_emergency_credit
+from commands.errors import CommandError
+from commands.principal import Principal, RequestContext
+from domain.access import Role
+from infra.event_store import LedgerStore
+
+log = structlog.get_logger(__name__)
+
+JOBS_PRINCIPAL = Principal(subject="system:jobs", role=Role.ISP_ADMIN, reseller_number=None)
+QUEUE = "ledger"
+MAX_CUSTOMERS_PER_RUN = 100_000
+MAX_RETRIES = 5
+
+
+class JobRuntime:
+    """What the actors need; set once per process by `start_jobs`."""
+
+    store: LedgerStore | None = None
+    database_url: str | None = None
+
+
+def _context(request_id: str) -> RequestContext:
+    return RequestContext(
+        principal=JOBS_PRINCIPAL, request_id=request_id, received_at=datetime.now(UTC)
+    )
+
+
+def make_broker(url: str | None, namespace: str = "ledger") -> dramatiq.Broker:
+    if url is None:
+        return StubBroker()
+    if url.startswith(("redis://", "rediss://")):
+        return RedisBroker(url=url, namespace=namespace)
+    raise ValueError("LEDGER_BROKER_URL must be a redis:// URL")
+
+
+def _store() -> LedgerStore:
+    if JobRuntime.store is None:
+        raise RuntimeError("jobs are not wired to a store (call start_jobs)")
+    return JobRuntime.store
+
+
+def customers_of(reseller_number: int) -> list[str]:
+    """The customers to bill: read from the store's log, so nothing depends on a projection."""
+    store = _store()
+    found: list[str] = []
+    position = 0
+    while True:
+        notifications = store.recorder.select_notifications(
+            start=position,
+            limit=1000,
+            topics=("domain.customer:Customer.Registered",),
+            inclusive_of_start=False,
+        )
+        if not notifications:
+            return found
+        for notification in notifications:
+            event = store.mapper.to_domain_event(notification)
+            if getattr(event, "reseller_number", None) == reseller_number:
+                found.append(str(event.originator_id))
+        position = notifications[-1].id
+        if len(found) > MAX_CUSTOMERS_PER_RUN:
+            raise RuntimeError("too many customers for one billing run")
+
+
+def bill_one(customer_id: str, period_start: str, period_end: str) -> dict[str, Any]:
+    period = BillingPeriod(
+        period_start=date.fromisoformat(period_start), period_end=date.fromisoformat(period_end)
+    )
+    request_id = f"job:bill:{customer_id}:{period_start}:{period_end}"
+    result = bill_customer(_store(), _context(request_id), uuid.UUID(customer_id), period)
+    log.info("job.billed", customer=customer_id, status=result.status_code)
+    return {"status": result.status_code}
+
+
+def run_billing(reseller_number: int, period_start: str, period_end: str) -> int:
+    customers = customers_of(reseller_number)
+    for customer_id in customers:
+        bill_customer_job.send(customer_id, period_start, period_end)
+    log.info("job.billing_run", reseller=reseller_number, customers=len(customers))
+    return len(customers)
+
+
+def accounts_with_emergency_credit() -> set[int]:
+    store = _store()
+    numbers: set[int] = set()
+    position = 0
+    topic = "domain.credit_account:CreditAccount.EmergencyCreditGranted"
+    while notifications := store.recorder.select_notifications(
+        start=position, limit=1000, topics=(topic,), inclusive_of_start=False
+    ):
+        for notification in notifications:
+            account = store.repository.get(notification.originator_id)
+            if account.emergency is not None:
+                numbers.add(account.reseller_number)
+        position = notifications[-1].id
+    return numbers
+
+
+def sweep_emergency_credit() -> int:
+    """Record every due expiry; returns how many accounts were looked at."""
+    now = datetime.now(UTC)
+    numbers = accounts_with_emergency_credit()
+    for number in sorted(numbers):
+        try:
+            expire_emergency_credit(
+                _store(), _context(f"job:expire:{number}:{now.isoformat()}"), number
+            )
+        except CommandError as error:
+            log.warning("job.expire_refused", reseller=number, error=str(error))
+    return len(numbers)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
+def bill_customer_job(customer_id: str, period_start: str, period_end: str) -> None:
+    bill_one(customer_id, period_start, period_end)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
+def billing_run_job(reseller_number: int, period_start: str, period_end: str) -> None:
+    run_billing(reseller_number, period_start, period_end)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
+def expire_emergency_credit_job() -> None:
+    sweep_emergency_credit()
+
+
+ACTORS = (bill_customer_job, billing_run_job, expire_emergency_credit_job)
+
+
+class DramatiqJobs:
+    """The API's handle on background work."""
+
+    def billing_run(self, reseller_number: int, period_start: date, period_end: date) -> str:
+        message = billing_run_job.send(
+            reseller_number, period_start.isoformat(), period_end.isoformat()
+        )
+        return str(message.message_id)
+
+
+def start_jobs(store: LedgerStore, database_url: str, broker: dramatiq.Broker) -> None:
+    """Bind the actors to a broker and this process's store."""
+    JobRuntime.store = store
+    JobRuntime.database_url = database_url
+    dramatiq.set_broker(broker)
+    for actor in ACTORS:
+        actor.broker = broker
+        broker.declare_actor(actor)
