@@ -46,6 +46,8 @@ def credit_account_view(account: CreditAccount, now: datetime) -> dict[str, Any]
         "credit_limit": str(account.credit_limit.amount),
         "effective_limit": str(account.effective_limit(now).amount),
         "balance": str(account.balance.amount),
+        "charged_total": str(account.charged_total.amount),
+        "paid_total": str(account.paid_total.amount),
         "available": str(account.available(now).amount),
         "utilization": None if utilization is None else str(utilization),
         "state": account.state(now),

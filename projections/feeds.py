@@ -84,6 +84,7 @@ def repair_tenant(
     after: int,
     up_to: int,
     batch_size: int,
+    schema: str | None = None,
 ) -> int:
     """Apply the tenant's events in (after, up_to] straight from the store."""
     repaired = 0
@@ -95,7 +96,7 @@ def repair_tenant(
         position = envelopes[-1].position
         mine = [e for e in envelopes if e.tenant == tenant]
         if mine:
-            repaired += apply_batch(conn, projector, mine)
+            repaired += apply_batch(conn, projector, mine, schema=schema)
     log.warning(
         "projector.tenant_repaired",
         projector=projector.name,
@@ -114,10 +115,13 @@ def apply_with_repair(
     envelopes: Sequence[Envelope],
     batch_size: int,
     stats: FeedStats,
+    schema: str | None = None,
 ) -> None:
     for _ in range(MAX_REPAIRS_PER_BATCH):
         try:
-            stats.applied_from_kafka += apply_batch(conn, projector, envelopes, check_gaps=True)
+            stats.applied_from_kafka += apply_batch(
+                conn, projector, envelopes, schema=schema, check_gaps=True
+            )
             return
         except TenantGap as gap:
             stats.repaired_from_store += repair_tenant(
@@ -128,6 +132,7 @@ def apply_with_repair(
                 gap.applied,
                 gap.envelope.position - 1,
                 batch_size,
+                schema,
             )
     raise RuntimeError(f"{projector.name}: too many tenant gaps in one batch")
 

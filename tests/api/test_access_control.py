@@ -242,9 +242,10 @@ def test_parent_sees_children_only_when_allowed_and_children_never_see_up(
     child = new_reseller(store, roles=(Role.ADMIN,), parent=parent.number)
     sibling = new_reseller(store, roles=(Role.ADMIN,), parent=parent.number)
     grandchild = new_reseller(store, roles=(Role.ADMIN,), parent=child.number)
-    child_customer = client.post(
+    created = client.post(
         "/reseller/api/customers", json=seed_customer(child.number), headers=child.headers()
-    ).json()
+    )
+    child_customer = created.json()
     as_parent = {"reseller_id": child.number}
     assert_problem(
         client.get("/reseller/api/customers", params=as_parent, headers=parent.headers()), 404
@@ -265,7 +266,9 @@ def test_parent_sees_children_only_when_allowed_and_children_never_see_up(
     assert listed.status_code == 200
     assert (
         client.get(
-            f"/reseller/api/customers/{child_customer['customer_id']}", headers=parent.headers()
+            f"/reseller/api/customers/{child_customer['customer_id']}",
+            params={"wait_for_position": created.headers["Ledger-Position"]},
+            headers=parent.headers(),
         ).status_code
         == 200
     )
