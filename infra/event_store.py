@@ -11,13 +11,18 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 from psycopg.conninfo import conninfo_to_dict
 
+from domain.catalogue import Counter
+from domain.credit_account import CreditAccount
+from domain.customer_account import CustomerAccount
 from domain.journal import Posting, Side
 from domain.money import Money
 from domain.reseller import Reseller, ResellerRegistry
+from domain.users import ResellerUser
 
 APPLICATION_NAME = "ledger"
 EVENTS_TABLE = f"{APPLICATION_NAME}_events"
@@ -65,8 +70,16 @@ class PostingAsDict(Transcoding):
 
 class LedgerStore(Application[UUID]):
     name = APPLICATION_NAME
-    # Resellers take one event per customer (the Portal ID counter): snapshots keep loads short.
-    snapshotting_intervals = {Reseller: 50, ResellerRegistry: 50}
+    # Long-lived aggregates (a reseller takes an event per customer, accounts one per charge or
+    # payment, users one per login): snapshots keep every load short.
+    snapshotting_intervals = {
+        Reseller: 50,
+        ResellerRegistry: 50,
+        CreditAccount: 50,
+        CustomerAccount: 50,
+        ResellerUser: 50,
+        Counter: 50,
+    }
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -93,5 +106,15 @@ def store_env(database_url: str, pool_size: int = 10, lock_timeout_s: int = 5) -
     }
 
 
+SCHEMA_LOCK_KEY = 0x1ED6E4_0000
+
+
 def open_store(database_url: str, **options: Any) -> LedgerStore:
-    return LedgerStore(env=store_env(database_url, **options))
+    """Open the store; creating its tables is serialised across processes, since PostgreSQL's
+    CREATE OR REPLACE FUNCTION fails when several processes run it at once."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
+        try:
+            return LedgerStore(env=store_env(database_url, **options))
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))

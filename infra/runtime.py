@@ -34,6 +34,8 @@ from infra.settings import Settings
 from projections.base import Projector
 from projections.feeds import run_kafka_feed, run_store_feed
 
+# kafka-python waits up to 500 ms for a fetch to fill by default: most of the Kafka path's lag.
+KAFKA_FETCH_MAX_WAIT_MS = 50
 CLI_PRINCIPAL = Principal(subject="cli", role=Role.ISP_ADMIN, reseller_number=None)
 
 
@@ -181,6 +183,7 @@ def kafka_consumer(settings: Settings, projector: type[Projector]) -> KafkaConsu
         session_timeout_ms=settings.kafka_session_timeout_ms,
         heartbeat_interval_ms=settings.kafka_heartbeat_interval_ms,
         max_poll_interval_ms=settings.kafka_max_poll_interval_ms,
+        fetch_max_wait_ms=KAFKA_FETCH_MAX_WAIT_MS,
     )
 
 

@@ -97,14 +97,15 @@ def repair_tenant(
         mine = [e for e in envelopes if e.tenant == tenant]
         if mine:
             repaired += apply_batch(conn, projector, mine, schema=schema)
-    log.warning(
-        "projector.tenant_repaired",
-        projector=projector.name,
-        tenant=tenant,
-        after=after,
-        up_to=up_to,
-        applied=repaired,
-    )
+    if repaired:
+        log.warning(
+            "projector.tenant_repaired",
+            projector=projector.name,
+            tenant=tenant,
+            after=after,
+            up_to=up_to,
+            applied=repaired,
+        )
     return repaired
 
 
@@ -224,6 +225,8 @@ def run_kafka_feed(
                 consumer.commit()
                 continue
             idle_polls += 1
-            if idle_polls >= idle_polls_before_reconcile:
+            # Only once the group has given us partitions: time away from poll() while
+            # joining can keep a consumer from ever being assigned any.
+            if idle_polls >= idle_polls_before_reconcile and consumer.assignment():
                 idle_polls = 0
                 reconcile_with_published(store, conn, projector, published_positions(), batch_size)

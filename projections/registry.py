@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.activity import ActivityProjector
 from projections.base import Projector
+from projections.billing import BillingProjector
 from projections.credit_accounts import CreditAccountsProjector
 from projections.customers import CustomersProjector
 from projections.journal import JournalProjector
@@ -17,5 +18,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         JournalProjector,
         UsersProjector,
         ActivityProjector,
+        BillingProjector,
     )
 }

@@ -8,11 +8,20 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.deps import Context, ExactJSONRoute, Services, command_response, parse_uuid
+from api.deps import (
+    Context,
+    ExactJSONRoute,
+    ReadConnection,
+    Services,
+    command_response,
+    parse_uuid,
+    wait_until,
+)
 from api.schemas import PROBLEMS
 from commands import billing, catalogue, credit, services
 from commands.errors import Unprocessable
 from domain.access import Permission
+from projections import billing as billing_rows
 
 router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
 ResellerFilter = Annotated[int | None, Query(ge=1)]
@@ -73,7 +82,7 @@ def add_service(
 
 
 @router.get("/customers/{customer_id}/services", responses=PROBLEMS)
-def list_services(customer_id: str, context: Context, s: Services) -> list[dict[str, Any]]:
+def customer_services(customer_id: str, context: Context, s: Services) -> list[dict[str, Any]]:
     return services.list_services(s.store, context, parse_uuid(customer_id, "customer"))
 
 
@@ -236,3 +245,41 @@ def increase_decision(
     return command_response(
         credit.decide_limit_increase(s.store, context, reseller_id, request_id, command)
     )
+
+
+@router.get("/invoices", responses=PROBLEMS)
+def invoices(
+    context: Context,
+    s: Services,
+    conn: ReadConnection,
+    status: Literal["open", "settled"] | None = None,
+    customer_id: str | None = None,
+    reseller_id: ResellerFilter = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    wait_for_position: Annotated[int | None, Query(ge=0)] = None,
+) -> list[dict[str, Any]]:
+    """The reseller's invoices, oldest first (filters: status, customer)."""
+    number = context.principal.reseller_in_scope(reseller_id)
+    context.principal.require(Permission.BILLING_VIEW)
+    wait_until(s, conn, billing_rows.BillingProjector, wait_for_position, number, 2_000)
+    target = None if customer_id is None else str(parse_uuid(customer_id, "customer"))
+    limit = min(limit, s.config.page_size_max)
+    return billing_rows.list_invoices(conn, number, status, target, limit, offset)
+
+
+@router.get("/services", responses=PROBLEMS)
+def services_list(
+    context: Context,
+    s: Services,
+    conn: ReadConnection,
+    status: Literal["pending", "active", "suspended", "limited", "terminated"] | None = None,
+    reseller_id: ResellerFilter = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    """The reseller's services (filter: status)."""
+    number = context.principal.reseller_in_scope(reseller_id)
+    context.principal.require(Permission.CUSTOMER_VIEW)
+    limit = min(limit, s.config.page_size_max)
+    return billing_rows.list_services(conn, number, status, limit, offset)

@@ -361,6 +361,10 @@ POLICY: dict[tuple[str, str], Any] = {
              "/decision"): Scoped(P.CREDIT_CHARGE, lambda s, n: (
         f"/reseller/api/resellers/{n}/credit-account/limit-increases/{_increase_request(s, n)}"
         "/decision", None, {"approved": False})),
+    ("GET", "/reseller/api/invoices"): Scoped(P.BILLING_VIEW, lambda s, n: (
+        "/reseller/api/invoices", {"reseller_id": n}, None)),
+    ("GET", "/reseller/api/services"): Scoped(P.CUSTOMER_VIEW, lambda s, n: (
+        "/reseller/api/services", {"reseller_id": n}, None)),
     ("GET", "/reseller/api/roles"): Scoped(P.USER_VIEW, lambda s, n: (
         "/reseller/api/roles", {"reseller_id": n}, None)),
     ("POST", "/reseller/api/roles"): Scoped(P.USER_MANAGE, lambda s, n: (

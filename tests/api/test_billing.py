@@ -217,3 +217,40 @@ def test_closed_periods_take_no_postings(client, tenant, isp_headers):
         422,
         "through",
     )
+
+
+def test_invoice_and_service_lists(client, tenant, isp_headers):
+    plan = tariff(client, isp_headers, tenant, "10.00")
+    customer, service = customer_with_service(client, tenant, plan)
+    billed = client.post(
+        f"/reseller/api/customers/{customer}/invoices", json=period(), headers=tenant.headers()
+    )
+    invoice = billed.json()
+    listed = client.get(
+        "/reseller/api/invoices",
+        headers=tenant.headers(),
+        params={"status": "open", "wait_for_position": position(billed)},
+    ).json()
+    assert [i["number"] for i in listed] == [invoice["number"]]
+    assert listed[0]["outstanding"] == invoice["total"]
+    paid = client.post(
+        f"/reseller/api/customers/{customer}/payments",
+        headers=tenant.headers(),
+        json={"amount": invoice["total"], "currency": "USD", "method": "card"},
+    )
+    settled = client.get(
+        "/reseller/api/invoices",
+        headers=tenant.headers(),
+        params={"status": "settled", "wait_for_position": position(paid)},
+    ).json()
+    assert [i["invoice_id"] for i in settled] == [invoice["invoice_id"]]
+    assert (
+        client.get(
+            "/reseller/api/invoices", headers=tenant.headers(), params={"status": "open"}
+        ).json()
+        == []
+    )
+    active = client.get(
+        "/reseller/api/services", headers=tenant.headers(), params={"status": "active"}
+    ).json()
+    assert [s["service_id"] for s in active] == [service]

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from commands.billing import CustomerPayment, record_customer_payment
 from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
 from commands.customers import (
     ChangeCustomerStatus,
@@ -113,6 +114,17 @@ def command_stream(store, tenants, count: int, rng: random.Random, done: list[in
                     context(admin),
                     rng.choice(customers[tenant.number]),
                     ChangeCustomerStatus(status=rng.choice(["active", "suspended", "pending"])),
+                )
+            elif roll < 0.55:
+                record_customer_payment(
+                    store,
+                    context(admin),
+                    rng.choice(customers[tenant.number]),
+                    CustomerPayment(
+                        amount=Decimal(rng.randint(1, 9_000)) / 100,
+                        currency=tenant.currency,
+                        method="card",
+                    ),
                 )
             elif roll < 0.75:
                 record_charge(

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from kafka import KafkaConsumer
 
+from commands.billing import CustomerPayment, record_customer_payment
 from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
 from commands.customers import (
     ChangeCustomerStatus,
@@ -64,6 +65,12 @@ def make_history(store, tenants, customers_each=5):
                 ),
             )
             customer_id = uuid.UUID(json.loads(created.body)["customer_id"])
+            record_customer_payment(
+                store,
+                context(admin),
+                customer_id,
+                CustomerPayment(amount=Decimal("4.50"), currency=tenant.currency, method="cash"),
+            )
             change_customer_status(
                 store, context(admin), customer_id, ChangeCustomerStatus(status="active")
             )
