@@ -45,6 +45,8 @@ class Jobs(Protocol):
 
     def billing_run(self, reseller_number: int, period_start: date, period_end: date) -> str: ...
 
+    def billing_cycle_run(self, reseller_number: int, on: date) -> str: ...
+
 
 @dataclass
 class ApiServices:

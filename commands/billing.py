@@ -29,7 +29,7 @@ from commands.store_access import exists, load
 from domain.access import Permission
 from domain.catalogue import Counter, CustomerService, service_periods
 from domain.credit_account import CreditAccount, credit_account_id
-from domain.customer import Customer
+from domain.customer import Customer, cycle_period
 from domain.customer_account import (
     BillingRecord,
     CustomerAccount,
@@ -47,6 +47,26 @@ MAX_PERIOD_DAYS = 92
 class BillingPeriod(CommandModel):
     period_start: date
     period_end: date
+
+
+class BillingRun(CommandModel):
+    """Either an explicit period for everyone, or `on`: each customer's own billing cycle
+    period that contains that date."""
+
+    period_start: date | None = None
+    period_end: date | None = None
+    on: date | None = None
+
+    def period(self) -> BillingPeriod | None:
+        if self.on is not None:
+            if self.period_start is not None or self.period_end is not None:
+                raise Unprocessable("give either 'on' or a period, not both", field="on")
+            return None
+        if self.period_start is None or self.period_end is None:
+            raise Unprocessable(
+                "give 'on' or both period_start and period_end", field="period_start"
+            )
+        return BillingPeriod(period_start=self.period_start, period_end=self.period_end)
 
 
 def check_period(period: BillingPeriod) -> int:
@@ -174,13 +194,24 @@ def invoice_view(account: CustomerAccount, invoice_id: str) -> dict[str, Any]:
     }
 
 
-def account_view(account: CustomerAccount) -> dict[str, Any]:
+def account_view(account: CustomerAccount, today: date) -> dict[str, Any]:
     return {
         "customer_id": str(account.customer_id),
         "currency": account.currency,
         "outstanding": str(account.outstanding.amount),
         "credit_balance": str(account.credit_balance.amount),
         "balance": str(account.balance.amount),
+        "payment_plans": {
+            plan_id: [
+                {
+                    "due_on": i["due_on"].isoformat(),
+                    "amount": str(i["amount"].amount),
+                    "status": i["status"],
+                }
+                for i in account.plan_status(plan_id, today)
+            ]
+            for plan_id in account.plans
+        },
         "invoices": [
             invoice_view(account, i)
             for i in sorted(
@@ -294,7 +325,7 @@ def _customer_money_command(
         reseller = load(store, reseller_id(customer.reseller_number), Reseller, "reseller")
         account = _account(store, customer, reseller.currency)
         extra = act(account, customer) or {}
-        body = account_view(account) | extra
+        body = account_view(account, context.received_at.date()) | extra
         return Outcome([account], body, customer.tenant_number, customer.reseller_number, status)
 
     return run_command(store, context, handle, fingerprint(name, customer_id, request))
@@ -415,7 +446,8 @@ def customer_account(store: Store, context: RequestContext, customer_id: UUID) -
             "credit_balance": "0",
             "balance": "0",
         }
-    return account_view(load(store, account_id, CustomerAccount, "customer account"))
+    account = load(store, account_id, CustomerAccount, "customer account")
+    return account_view(account, context.received_at.date())
 
 
 # -- accounting periods -----------------------------------------------------------------------
@@ -447,3 +479,63 @@ def month_of(day: date) -> tuple[date, date]:
     start = day.replace(day=1)
     following = (start + timedelta(days=32)).replace(day=1)
     return start, following - timedelta(days=1)
+
+
+class SetBillingCycle(CommandModel):
+    billing_day: int = Field(ge=1, le=28, description="Day of the month each period starts")
+
+
+def set_billing_cycle(
+    store: Store, context: RequestContext, customer_id: UUID, command: SetBillingCycle
+) -> CommandResult:
+    def handle() -> Outcome:
+        customer = load_customer_in_scope(store, context, customer_id)
+        context.principal.require(Permission.BILLING_MANAGE)
+        customer.set_billing_cycle(command.billing_day)
+        start, end = cycle_period(customer.billing_day, context.received_at.date())
+        body = {
+            "customer_id": str(customer.id),
+            "billing_day": customer.billing_day,
+            "current_period": {"start": start.isoformat(), "end": end.isoformat()},
+        }
+        return Outcome([customer], body, customer.tenant_number, customer.reseller_number)
+
+    return run_command(
+        store, context, handle, fingerprint("billing_cycle", customer_id, command.billing_day)
+    )
+
+
+class PaymentPlan(CommandModel):
+    invoice_ids: list[str] = Field(min_length=1, max_length=50)
+    installments: int = Field(ge=2, le=24)
+    first_due_on: date
+    interval_days: int = Field(default=30, ge=7, le=92)
+
+
+def agree_payment_plan(
+    store: Store, context: RequestContext, customer_id: UUID, command: PaymentPlan
+) -> CommandResult:
+    plan_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"plan:{context.request_id}"))
+
+    def act(account: CustomerAccount, customer: Customer) -> dict[str, Any]:
+        if command.first_due_on < context.received_at.date():
+            raise Unprocessable("first_due_on cannot be in the past", field="first_due_on")
+        account.agree_payment_plan(
+            plan_id,
+            command.invoice_ids,
+            command.installments,
+            command.first_due_on,
+            command.interval_days,
+        )
+        return {"plan_id": plan_id}
+
+    return _customer_money_command(
+        store,
+        context,
+        customer_id,
+        Permission.BILLING_MANAGE,
+        act,
+        "payment_plan",
+        command.model_dump(mode="json"),
+        201,
+    )

@@ -7,6 +7,7 @@ Inactive is permanent. The Portal ID is handed out by the owning reseller.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -82,6 +83,7 @@ class Customer(Aggregate):
         self.portal_credentials_requested = portal_credentials_requested
         self.status = "new"
         self.service_ids: list[UUID] = []
+        self.billing_day = 1
 
     @classmethod
     def register(
@@ -160,3 +162,25 @@ class Customer(Aggregate):
     @event(ServiceAttached)
     def attach_service(self, service_id: UUID) -> None:
         self.service_ids = [*self.service_ids, service_id]
+
+    class BillingCycleSet(Aggregate.Event):
+        billing_day: int
+
+    @event(BillingCycleSet)
+    def _set_billing_cycle(self, billing_day: int) -> None:
+        self.billing_day = billing_day
+
+    def set_billing_cycle(self, billing_day: int) -> None:
+        """Monthly cycles starting on this day of the month (1-28, so every month has it)."""
+        if not 1 <= billing_day <= 28:
+            raise DomainError("billing_day must be between 1 and 28", field="billing_day")
+        self._set_billing_cycle(billing_day)
+
+
+def cycle_period(billing_day: int, on: date) -> tuple[date, date]:
+    """The monthly billing period, starting on `billing_day`, that contains `on`."""
+    start = on.replace(day=billing_day)
+    if on.day < billing_day:
+        start = (start.replace(day=1) - timedelta(days=1)).replace(day=billing_day)
+    following = (start.replace(day=1) + timedelta(days=32)).replace(day=billing_day)
+    return start, following - timedelta(days=1)

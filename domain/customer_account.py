@@ -14,7 +14,7 @@ No invoice is ever paid or credited beyond its total; corrections are new events
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -112,6 +112,7 @@ class CustomerAccount(Aggregate):
         self.credit_balance = Money.zero(currency)
         self.payments: dict[str, Money] = {}
         self.failed_payments: dict[str, int] = {}
+        self.plans: dict[str, dict[str, Any]] = {}
 
     @staticmethod
     def create_id(customer_id: UUID) -> UUID:
@@ -439,6 +440,83 @@ class CustomerAccount(Aggregate):
         r = self.reseller_number
         postings = self._entry((debit, customer_credit(r), amount), (credit, cash(r), amount))
         self._refund(refund_id, amount, method, effective_date, postings)
+
+    # -- payment plans ----------------------------------------------------------------------
+
+    class PaymentPlanAgreed(Aggregate.Event):
+        plan_id: str
+        invoice_ids: list[str]
+        installments: list[dict[str, Any]]
+
+    @event(PaymentPlanAgreed)
+    def _agree_plan(
+        self, plan_id: str, invoice_ids: list[str], installments: list[dict[str, Any]]
+    ) -> None:
+        self.plans = {
+            **self.plans,
+            plan_id: {"invoice_ids": invoice_ids, "installments": installments},
+        }
+
+    def agree_payment_plan(
+        self,
+        plan_id: str,
+        invoice_ids: list[str],
+        count: int,
+        first_due_on: date,
+        interval_days: int,
+    ) -> list[dict[str, Any]]:
+        """Spread what the invoices still owe over `count` installments (equal, in whole minor
+        units, the remainder in the last). Payments keep settling the oldest invoice first; the
+        plan is the schedule they are measured against."""
+        if not 2 <= count <= 24:
+            raise DomainError("a plan has 2-24 installments", field="installments")
+        if not 7 <= interval_days <= 92:
+            raise DomainError("installments are 7-92 days apart", field="interval_days")
+        owed = Money.zero(self.currency)
+        for invoice_id in invoice_ids:
+            invoice = self.invoices.get(invoice_id)
+            if invoice is None or not invoice["outstanding"].is_positive:
+                raise DomainError(
+                    f"invoice {invoice_id} is not open on this account", field="invoice_ids"
+                )
+            if any(invoice_id in p["invoice_ids"] for p in self.plans.values()):
+                raise DomainError(f"invoice {invoice_id} is already on a plan", field="invoice_ids")
+            owed = owed + invoice["outstanding"]
+        share = Money.from_minor(owed.minor // count, self.currency)
+        installments = []
+        for n in range(count):
+            amount = (
+                share if n < count - 1 else owed - Money(share.amount * (count - 1), self.currency)
+            )
+            installments.append(
+                {"due_on": first_due_on + timedelta(days=interval_days * n), "amount": amount}
+            )
+        self._agree_plan(plan_id, sorted(set(invoice_ids)), installments)
+        return installments
+
+    def plan_status(self, plan_id: str, today: date) -> list[dict[str, Any]]:
+        """Each installment as paid, due or overdue, by what the plan's invoices have received."""
+        plan = self.plans[plan_id]
+        received = Money.zero(self.currency)
+        owed_at_start = Money.zero(self.currency)
+        for installment in plan["installments"]:
+            owed_at_start = owed_at_start + installment["amount"]
+        still_owed = Money.zero(self.currency)
+        for invoice_id in plan["invoice_ids"]:
+            still_owed = still_owed + self.invoices[invoice_id]["outstanding"]
+        received = owed_at_start - still_owed
+        statuses, covered = [], Money.zero(self.currency)
+        for installment in plan["installments"]:
+            covered = covered + installment["amount"]
+            state = (
+                "paid"
+                if covered <= received
+                else ("overdue" if installment["due_on"] < today else "due")
+            )
+            statuses.append(
+                {"due_on": installment["due_on"], "amount": installment["amount"], "status": state}
+            )
+        return statuses
 
 
 class BillingRecord(Aggregate):

@@ -24,6 +24,7 @@ from commands.credit import expire_emergency_credit
 from commands.errors import CommandError
 from commands.principal import Principal, RequestContext
 from domain.access import Role
+from domain.customer import cycle_period
 from infra.event_store import LedgerStore
 
 log = structlog.get_logger(__name__)
@@ -102,6 +103,18 @@ def run_billing(reseller_number: int, period_start: str, period_end: str) -> int
     return len(customers)
 
 
+def run_billing_cycles(reseller_number: int, on: str) -> int:
+    """Bill each customer for its own cycle period that contains `on`."""
+    day = date.fromisoformat(on)
+    customers = customers_of(reseller_number)
+    for customer_id in customers:
+        customer = _store().repository.get(uuid.UUID(customer_id))
+        start, end = cycle_period(customer.billing_day, day)
+        bill_customer_job.send(customer_id, start.isoformat(), end.isoformat())
+    log.info("job.billing_cycle_run", reseller=reseller_number, customers=len(customers))
+    return len(customers)
+
+
 def accounts_with_emergency_credit() -> set[int]:
     store = _store()
     numbers: set[int] = set()
@@ -143,11 +156,16 @@ def billing_run_job(reseller_number: int, period_start: str, period_end: str) ->
 
 
 @dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
+def billing_cycle_run_job(reseller_number: int, on: str) -> None:
+    run_billing_cycles(reseller_number, on)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
 def expire_emergency_credit_job() -> None:
     sweep_emergency_credit()
 
 
-ACTORS = (bill_customer_job, billing_run_job, expire_emergency_credit_job)
+ACTORS = (bill_customer_job, billing_run_job, billing_cycle_run_job, expire_emergency_credit_job)
 
 
 class DramatiqJobs:
@@ -157,6 +175,10 @@ class DramatiqJobs:
         message = billing_run_job.send(
             reseller_number, period_start.isoformat(), period_end.isoformat()
         )
+        return str(message.message_id)
+
+    def billing_cycle_run(self, reseller_number: int, on: date) -> str:
+        message = billing_cycle_run_job.send(reseller_number, on.isoformat())
         return str(message.message_id)
 
 

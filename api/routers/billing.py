@@ -165,24 +165,45 @@ def refund(customer_id: str, command: billing.Refund, context: Context, s: Servi
 
 @router.post("/billing/runs", status_code=202, responses=PROBLEMS)
 def billing_run(
-    command: billing.BillingPeriod,
-    context: Context,
-    s: Services,
-    reseller_id: ResellerFilter = None,
+    command: billing.BillingRun, context: Context, s: Services, reseller_id: ResellerFilter = None
 ) -> dict[str, Any]:
-    """Bill every customer of the reseller for the period, as background jobs."""
+    """Bill every customer of the reseller, as background jobs: for one period, or (`on`) for
+    each customer's own billing-cycle period containing that date."""
     number = context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.BILLING_MANAGE)
-    billing.check_period(command)
+    period = command.period()
     if s.jobs is None:
         raise Unprocessable("no job queue is configured", field="period_start")
-    job = s.jobs.billing_run(number, command.period_start, command.period_end)
+    if period is None:
+        assert command.on is not None
+        job = s.jobs.billing_cycle_run(number, command.on)
+        return {"reseller_id": number, "on": command.on.isoformat(), "job_id": job}
+    billing.check_period(period)
+    job = s.jobs.billing_run(number, period.period_start, period.period_end)
     return {
         "reseller_id": number,
-        "period_start": command.period_start.isoformat(),
-        "period_end": command.period_end.isoformat(),
+        "period_start": period.period_start.isoformat(),
+        "period_end": period.period_end.isoformat(),
         "job_id": job,
     }
+
+
+@router.put("/customers/{customer_id}/billing-cycle", responses=PROBLEMS)
+def billing_cycle(
+    customer_id: str, command: billing.SetBillingCycle, context: Context, s: Services
+) -> Response:
+    """Monthly billing periods starting on a day of the month (1-28)."""
+    uid = parse_uuid(customer_id, "customer")
+    return command_response(billing.set_billing_cycle(s.store, context, uid, command))
+
+
+@router.post("/customers/{customer_id}/payment-plans", status_code=201, responses=PROBLEMS)
+def payment_plan(
+    customer_id: str, command: billing.PaymentPlan, context: Context, s: Services
+) -> Response:
+    """Spread open invoices over installments; the account shows each as paid, due or overdue."""
+    uid = parse_uuid(customer_id, "customer")
+    return command_response(billing.agree_payment_plan(s.store, context, uid, command))
 
 
 @router.post("/books/close", responses=PROBLEMS)

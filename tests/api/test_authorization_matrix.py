@@ -230,154 +230,393 @@ POLICY: dict[tuple[str, str], Any] = {
     ("POST", "/reseller/auth/2fa/enroll"): SESSION_ONLY,
     ("POST", "/reseller/auth/2fa/confirm"): SESSION_ONLY,
     ("POST", "/reseller/auth/2fa/disable"): SESSION_ONLY,
-    ("POST", "/reseller/api/resellers"): Scoped(P.RESELLER_MANAGE, lambda s, n: (
-        "/reseller/api/resellers", None, {"reseller_code": f"M{uuid.uuid4().hex[:10]}",
-        "name": "Matrix", "country": "NG", "currency": "USD", "parent_reseller_id": n}),
-        isp_only=True),
-    ("GET", "/reseller/api/resellers/{reseller_id}"): Scoped(None, lambda s, n: (
-        f"/reseller/api/resellers/{n}", None, None)),
-    ("POST", "/reseller/api/tokens"): Scoped(P.TOKEN_ISSUE, lambda s, n: (
-        "/reseller/api/tokens", None, {"label": "m", "role": "readonly", "reseller_id": n,
-                                       "permissions": ["customer_view"]})),
-    ("DELETE", "/reseller/api/tokens/{token_id}"): Scoped(P.TOKEN_ISSUE, lambda s, n: (
-        f"/reseller/api/tokens/{_token(s, n)}", None, None)),
-    ("POST", "/reseller/api/customers"): Scoped(P.CUSTOMER_CREATE, lambda s, n: (
-        "/reseller/api/customers", None, {"customer_type": "person", "first_name": "A",
-                                          "last_name": "B", "reseller_id": n})),
-    ("GET", "/reseller/api/customers"): Scoped(P.CUSTOMER_VIEW, lambda s, n: (
-        "/reseller/api/customers", {"reseller_id": n}, None)),
-    ("GET", "/reseller/api/customers/{customer_id}"): Scoped(P.CUSTOMER_VIEW, lambda s, n: (
-        _projected_customer_url(s, n), {"wait_for_position": _head(s)}, None)),
-    ("POST", "/reseller/api/customers/{customer_id}/status"): Scoped(P.CUSTOMER_EDIT,
-        lambda s, n: (f"/reseller/api/customers/{_customer(s, n)['customer_id']}/status", None,
-                      {"status": "active"})),
-    ("GET", "/reseller/api/credit-account"): Scoped(P.CREDIT_VIEW, lambda s, n: (
-        "/reseller/api/credit-account", {"reseller_id": n}, None)),
+    ("POST", "/reseller/api/resellers"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            "/reseller/api/resellers",
+            None,
+            {
+                "reseller_code": f"M{uuid.uuid4().hex[:10]}",
+                "name": "Matrix",
+                "country": "NG",
+                "currency": "USD",
+                "parent_reseller_id": n,
+            },
+        ),
+        isp_only=True,
+    ),
+    ("GET", "/reseller/api/resellers/{reseller_id}"): Scoped(
+        None, lambda s, n: (f"/reseller/api/resellers/{n}", None, None)
+    ),
+    ("POST", "/reseller/api/tokens"): Scoped(
+        P.TOKEN_ISSUE,
+        lambda s, n: (
+            "/reseller/api/tokens",
+            None,
+            {"label": "m", "role": "readonly", "reseller_id": n, "permissions": ["customer_view"]},
+        ),
+    ),
+    ("DELETE", "/reseller/api/tokens/{token_id}"): Scoped(
+        P.TOKEN_ISSUE, lambda s, n: (f"/reseller/api/tokens/{_token(s, n)}", None, None)
+    ),
+    ("POST", "/reseller/api/customers"): Scoped(
+        P.CUSTOMER_CREATE,
+        lambda s, n: (
+            "/reseller/api/customers",
+            None,
+            {"customer_type": "person", "first_name": "A", "last_name": "B", "reseller_id": n},
+        ),
+    ),
+    ("GET", "/reseller/api/customers"): Scoped(
+        P.CUSTOMER_VIEW, lambda s, n: ("/reseller/api/customers", {"reseller_id": n}, None)
+    ),
+    ("GET", "/reseller/api/customers/{customer_id}"): Scoped(
+        P.CUSTOMER_VIEW,
+        lambda s, n: (_projected_customer_url(s, n), {"wait_for_position": _head(s)}, None),
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/status"): Scoped(
+        P.CUSTOMER_EDIT,
+        lambda s, n: (
+            f"/reseller/api/customers/{_customer(s, n)['customer_id']}/status",
+            None,
+            {"status": "active"},
+        ),
+    ),
+    ("GET", "/reseller/api/credit-account"): Scoped(
+        P.CREDIT_VIEW, lambda s, n: ("/reseller/api/credit-account", {"reseller_id": n}, None)
+    ),
     ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/charges"): Scoped(
-        P.CREDIT_CHARGE, lambda s, n: (f"/reseller/api/resellers/{n}/credit-account/charges",
-                                       None, {"amount": "1.00", "currency": "USD",
-                                              "description": "matrix"})),
+        P.CREDIT_CHARGE,
+        lambda s, n: (
+            f"/reseller/api/resellers/{n}/credit-account/charges",
+            None,
+            {"amount": "1.00", "currency": "USD", "description": "matrix"},
+        ),
+    ),
     ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/payments"): Scoped(
-        P.CREDIT_PAYMENT, lambda s, n: (f"/reseller/api/resellers/{n}/credit-account/payments",
-                                        None, {"amount": "1.00", "currency": "USD",
-                                               "method": "cash"})),
-    ("GET", "/reseller/api/ledger/trial-balance"): Scoped(P.LEDGER_VIEW, lambda s, n: (
-        "/reseller/api/ledger/trial-balance", {"reseller_id": n}, None)),
-    ("GET", "/reseller/api/ledger/accounts"): Scoped(P.LEDGER_VIEW, lambda s, n: (
-        "/reseller/api/ledger/accounts", {"reseller_id": n}, None)),
-    ("POST", "/reseller/api/users"): Scoped(P.USER_MANAGE, lambda s, n: (
-        "/reseller/api/users", None, {"reseller_id": n, "username": f"m{uuid.uuid4().hex[:8]}",
-                                      "email": "m@example.com", "role": "readonly",
-                                      "permissions": ["customer_view"]})),
-    ("GET", "/reseller/api/users"): Scoped(P.USER_VIEW, lambda s, n: (
-        "/reseller/api/users", {"reseller_id": n}, None)),
-    ("GET", "/reseller/api/users/{user_id}"): Scoped(P.USER_VIEW, lambda s, n: (
-        f"/reseller/api/users/{_user(s, n)}", None, None)),
-    ("PATCH", "/reseller/api/users/{user_id}"): Scoped(P.USER_MANAGE, lambda s, n: (
-        f"/reseller/api/users/{_user(s, n)}", None, {"department": "Billing"})),
-    ("POST", "/reseller/api/users/{user_id}/disable"): Scoped(P.USER_MANAGE, lambda s, n: (
-        f"/reseller/api/users/{_user(s, n)}/disable", None, {"reason": "matrix"})),
-    ("POST", "/reseller/api/users/{user_id}/enable"): Scoped(P.USER_MANAGE, lambda s, n: (
-        f"/reseller/api/users/{_disabled_user(s, n)}/enable", None, None)),
-    ("POST", "/reseller/api/users/{user_id}/reset-password"): Scoped(P.USER_MANAGE,
-        lambda s, n: (f"/reseller/api/users/{_user(s, n)}/reset-password", None, None)),
-    ("POST", "/reseller/api/users/{user_id}/grants"): Scoped(P.USER_MANAGE, lambda s, n: (
-        f"/reseller/api/users/{_user(s, n)}/grants", None,
-        {"permission": "customer_view", "expires_at": "2999-01-01T00:00:00Z"})),
-    ("POST", "/reseller/api/users/{user_id}/sessions/revoke"): Scoped(P.USER_MANAGE,
-        lambda s, n: (f"/reseller/api/users/{_user(s, n)}/sessions/revoke", None, None)),
-    ("PATCH", "/reseller/api/settings/security"): Scoped(P.USER_MANAGE, lambda s, n: (
-        "/reseller/api/settings/security", {"reseller_id": n}, {"require_two_factor": False})),
-    ("POST", "/reseller/api/tariffs"): Scoped(P.RESELLER_MANAGE, lambda s, n: (
-        "/reseller/api/tariffs", None, {"service_type": "voice", "name": "Voice",
-                                        "wholesale_price": "5.00", "currency": "USD"}),
-        isp_only=True),
-    ("GET", "/reseller/api/tariffs"): Scoped(P.BILLING_VIEW, lambda s, n: (
-        "/reseller/api/tariffs", {"reseller_id": n}, None)),
-    ("POST", "/reseller/api/resellers/{reseller_id}/tariffs"): Scoped(P.RESELLER_MANAGE,
-        lambda s, n: (f"/reseller/api/resellers/{n}/tariffs", None,
-                      {"tariff_id": _tariffs_for(s, n)[1]}), isp_only=True),
-    ("POST", "/reseller/api/pricing"): Scoped(P.BILLING_MANAGE, lambda s, n: (
-        "/reseller/api/pricing", None, {"reseller_id": n, "service_type": "internet",
-        "tariff_id": _tariffs_for(s, n)[0], "markup_type": "percent", "markup_value": "25.00",
-        "effective_from": "2026-01-01"})),
-    ("GET", "/reseller/api/pricing/quote"): Scoped(P.BILLING_VIEW, lambda s, n: (
-        "/reseller/api/pricing/quote", {"reseller_id": n, "tariff_id": _tariffs_for(s, n)[0]},
-        None)),
-    ("POST", "/reseller/api/customers/{customer_id}/services"): Scoped(P.SERVICE_PROVISION,
-        lambda s, n: (f"/reseller/api/customers/{_customer(s, n)['customer_id']}/services", None,
-                      {"tariff_id": _tariffs_for(s, n)[0]})),
-    ("GET", "/reseller/api/customers/{customer_id}/services"): Scoped(P.CUSTOMER_VIEW,
-        lambda s, n: (f"/reseller/api/customers/{_service(s, n)[0]}/services", None, None)),
-    ("POST", "/reseller/api/services/{service_id}/status"): Scoped(P.SERVICE_PROVISION,
-        lambda s, n: (f"/reseller/api/services/{_service(s, n)[1]}/status", None,
-                      {"status": "active"})),
-    ("POST", "/reseller/api/services/{service_id}/tariff"): Scoped(P.SERVICE_MODIFY,
-        lambda s, n: (f"/reseller/api/services/{_service(s, n)[1]}/tariff", None,
-                      {"tariff_id": _tariffs_for(s, n)[1]})),
-    ("POST", "/reseller/api/customers/{customer_id}/invoices"): Scoped(P.BILLING_MANAGE,
-        lambda s, n: (f"/reseller/api/customers/{_service(s, n, active=True)[0]}/invoices", None,
-                      PERIOD)),
-    ("GET", "/reseller/api/customers/{customer_id}/invoices/proforma"): Scoped(P.BILLING_VIEW,
-        lambda s, n: (f"/reseller/api/customers/{_service(s, n, active=True)[0]}/invoices/proforma",
-                      PERIOD, None)),
-    ("GET", "/reseller/api/customers/{customer_id}/account"): Scoped(P.BILLING_VIEW,
-        lambda s, n: (f"/reseller/api/customers/{_invoice(s, n)[0]}/account", None, None)),
-    ("POST", "/reseller/api/customers/{customer_id}/payments"): Scoped(P.PAYMENT_PROCESS,
-        lambda s, n: (f"/reseller/api/customers/{_invoice(s, n)[0]}/payments", None,
-                      {"amount": "5.00", "currency": "USD", "method": "card"})),
-    ("POST", "/reseller/api/customers/{customer_id}/payments/failed"): Scoped(P.PAYMENT_PROCESS,
-        lambda s, n: (f"/reseller/api/customers/{_customer(s, n)['customer_id']}/payments/failed",
-                      None, {"payment_id": "p1", "amount": "5.00", "currency": "USD",
-                             "method": "card", "reason": "declined"})),
-    ("POST", "/reseller/api/customers/{customer_id}/credit-notes"): Scoped(P.BILLING_MANAGE,
-        lambda s, n: (lambda c, i: (f"/reseller/api/customers/{c}/credit-notes", None,
-                      {"invoice_id": i, "net": "1.00", "currency": "USD", "reason": "m"}))(
-                      *_invoice(s, n))),
-    ("POST", "/reseller/api/customers/{customer_id}/refunds"): Scoped(P.BILLING_MANAGE,
-        lambda s, n: (f"/reseller/api/customers/{_customer_with_credit(s, n)}/refunds", None,
-                      {"amount": "1.00", "currency": "USD", "method": "cash"})),
-    ("POST", "/reseller/api/billing/runs"): Scoped(P.BILLING_MANAGE, lambda s, n: (
-        "/reseller/api/billing/runs", {"reseller_id": n},
-        {"period_start": "2026-03-01", "period_end": "2026-03-31"})),
-    ("POST", "/reseller/api/books/close"): Scoped(P.BILLING_MANAGE, lambda s, n: (
-        "/reseller/api/books/close", {"reseller_id": n}, {"through": _next_close(n)})),
+        P.CREDIT_PAYMENT,
+        lambda s, n: (
+            f"/reseller/api/resellers/{n}/credit-account/payments",
+            None,
+            {"amount": "1.00", "currency": "USD", "method": "cash"},
+        ),
+    ),
+    ("GET", "/reseller/api/ledger/trial-balance"): Scoped(
+        P.LEDGER_VIEW, lambda s, n: ("/reseller/api/ledger/trial-balance", {"reseller_id": n}, None)
+    ),
+    ("GET", "/reseller/api/ledger/accounts"): Scoped(
+        P.LEDGER_VIEW, lambda s, n: ("/reseller/api/ledger/accounts", {"reseller_id": n}, None)
+    ),
+    ("POST", "/reseller/api/users"): Scoped(
+        P.USER_MANAGE,
+        lambda s, n: (
+            "/reseller/api/users",
+            None,
+            {
+                "reseller_id": n,
+                "username": f"m{uuid.uuid4().hex[:8]}",
+                "email": "m@example.com",
+                "role": "readonly",
+                "permissions": ["customer_view"],
+            },
+        ),
+    ),
+    ("GET", "/reseller/api/users"): Scoped(
+        P.USER_VIEW, lambda s, n: ("/reseller/api/users", {"reseller_id": n}, None)
+    ),
+    ("GET", "/reseller/api/users/{user_id}"): Scoped(
+        P.USER_VIEW, lambda s, n: (f"/reseller/api/users/{_user(s, n)}", None, None)
+    ),
+    ("PATCH", "/reseller/api/users/{user_id}"): Scoped(
+        P.USER_MANAGE,
+        lambda s, n: (f"/reseller/api/users/{_user(s, n)}", None, {"department": "Billing"}),
+    ),
+    ("POST", "/reseller/api/users/{user_id}/disable"): Scoped(
+        P.USER_MANAGE,
+        lambda s, n: (f"/reseller/api/users/{_user(s, n)}/disable", None, {"reason": "matrix"}),
+    ),
+    ("POST", "/reseller/api/users/{user_id}/enable"): Scoped(
+        P.USER_MANAGE,
+        lambda s, n: (f"/reseller/api/users/{_disabled_user(s, n)}/enable", None, None),
+    ),
+    ("POST", "/reseller/api/users/{user_id}/reset-password"): Scoped(
+        P.USER_MANAGE,
+        lambda s, n: (f"/reseller/api/users/{_user(s, n)}/reset-password", None, None),
+    ),
+    ("POST", "/reseller/api/users/{user_id}/grants"): Scoped(
+        P.USER_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/users/{_user(s, n)}/grants",
+            None,
+            {"permission": "customer_view", "expires_at": "2999-01-01T00:00:00Z"},
+        ),
+    ),
+    ("POST", "/reseller/api/users/{user_id}/sessions/revoke"): Scoped(
+        P.USER_MANAGE,
+        lambda s, n: (f"/reseller/api/users/{_user(s, n)}/sessions/revoke", None, None),
+    ),
+    ("PATCH", "/reseller/api/settings/security"): Scoped(
+        P.USER_MANAGE,
+        lambda s, n: (
+            "/reseller/api/settings/security",
+            {"reseller_id": n},
+            {"require_two_factor": False},
+        ),
+    ),
+    ("POST", "/reseller/api/tariffs"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            "/reseller/api/tariffs",
+            None,
+            {
+                "service_type": "voice",
+                "name": "Voice",
+                "wholesale_price": "5.00",
+                "currency": "USD",
+            },
+        ),
+        isp_only=True,
+    ),
+    ("GET", "/reseller/api/tariffs"): Scoped(
+        P.BILLING_VIEW, lambda s, n: ("/reseller/api/tariffs", {"reseller_id": n}, None)
+    ),
+    ("POST", "/reseller/api/resellers/{reseller_id}/tariffs"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/resellers/{n}/tariffs",
+            None,
+            {"tariff_id": _tariffs_for(s, n)[1]},
+        ),
+        isp_only=True,
+    ),
+    ("POST", "/reseller/api/pricing"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            "/reseller/api/pricing",
+            None,
+            {
+                "reseller_id": n,
+                "service_type": "internet",
+                "tariff_id": _tariffs_for(s, n)[0],
+                "markup_type": "percent",
+                "markup_value": "25.00",
+                "effective_from": "2026-01-01",
+            },
+        ),
+    ),
+    ("GET", "/reseller/api/pricing/quote"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: (
+            "/reseller/api/pricing/quote",
+            {"reseller_id": n, "tariff_id": _tariffs_for(s, n)[0]},
+            None,
+        ),
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/services"): Scoped(
+        P.SERVICE_PROVISION,
+        lambda s, n: (
+            f"/reseller/api/customers/{_customer(s, n)['customer_id']}/services",
+            None,
+            {"tariff_id": _tariffs_for(s, n)[0]},
+        ),
+    ),
+    ("GET", "/reseller/api/customers/{customer_id}/services"): Scoped(
+        P.CUSTOMER_VIEW,
+        lambda s, n: (f"/reseller/api/customers/{_service(s, n)[0]}/services", None, None),
+    ),
+    ("POST", "/reseller/api/services/{service_id}/status"): Scoped(
+        P.SERVICE_PROVISION,
+        lambda s, n: (
+            f"/reseller/api/services/{_service(s, n)[1]}/status",
+            None,
+            {"status": "active"},
+        ),
+    ),
+    ("POST", "/reseller/api/services/{service_id}/tariff"): Scoped(
+        P.SERVICE_MODIFY,
+        lambda s, n: (
+            f"/reseller/api/services/{_service(s, n)[1]}/tariff",
+            None,
+            {"tariff_id": _tariffs_for(s, n)[1]},
+        ),
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/invoices"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/customers/{_service(s, n, active=True)[0]}/invoices",
+            None,
+            PERIOD,
+        ),
+    ),
+    ("GET", "/reseller/api/customers/{customer_id}/invoices/proforma"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: (
+            f"/reseller/api/customers/{_service(s, n, active=True)[0]}/invoices/proforma",
+            PERIOD,
+            None,
+        ),
+    ),
+    ("GET", "/reseller/api/customers/{customer_id}/account"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: (f"/reseller/api/customers/{_invoice(s, n)[0]}/account", None, None),
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/payments"): Scoped(
+        P.PAYMENT_PROCESS,
+        lambda s, n: (
+            f"/reseller/api/customers/{_invoice(s, n)[0]}/payments",
+            None,
+            {"amount": "5.00", "currency": "USD", "method": "card"},
+        ),
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/payments/failed"): Scoped(
+        P.PAYMENT_PROCESS,
+        lambda s, n: (
+            f"/reseller/api/customers/{_customer(s, n)['customer_id']}/payments/failed",
+            None,
+            {
+                "payment_id": "p1",
+                "amount": "5.00",
+                "currency": "USD",
+                "method": "card",
+                "reason": "declined",
+            },
+        ),
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/credit-notes"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            lambda c, i: (
+                f"/reseller/api/customers/{c}/credit-notes",
+                None,
+                {"invoice_id": i, "net": "1.00", "currency": "USD", "reason": "m"},
+            )
+        )(*_invoice(s, n)),
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/refunds"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/customers/{_customer_with_credit(s, n)}/refunds",
+            None,
+            {"amount": "1.00", "currency": "USD", "method": "cash"},
+        ),
+    ),
+    ("POST", "/reseller/api/billing/runs"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            "/reseller/api/billing/runs",
+            {"reseller_id": n},
+            {"period_start": "2026-03-01", "period_end": "2026-03-31"},
+        ),
+    ),
+    ("PUT", "/reseller/api/customers/{customer_id}/billing-cycle"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/customers/{_customer(s, n)['customer_id']}/billing-cycle",
+            None,
+            {"billing_day": 15},
+        ),
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/payment-plans"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            lambda c, i: (
+                f"/reseller/api/customers/{c}/payment-plans",
+                None,
+                {"invoice_ids": [i], "installments": 2, "first_due_on": NEXT_MONTH[0].isoformat()},
+            )
+        )(*_invoice(s, n)),
+    ),
+    ("POST", "/reseller/api/books/close"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: ("/reseller/api/books/close", {"reseller_id": n}, {"through": _next_close(n)}),
+    ),
     ("PATCH", "/reseller/api/resellers/{reseller_id}/credit-account/policy"): Scoped(
-        P.BILLING_MANAGE, lambda s, n: (f"/reseller/api/resellers/{n}/credit-account/policy",
-                                        None, {"warning_pct": "70"})),
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/resellers/{n}/credit-account/policy",
+            None,
+            {"warning_pct": "70"},
+        ),
+    ),
     ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/emergency-credit"): Scoped(
-        P.BILLING_MANAGE, lambda s, n: (
-            _no_pending_emergency(s, n) or f"/reseller/api/resellers/{n}/credit-account/"
-            "emergency-credit", None, {"amount": "10.00", "currency": "USD", "reason": "m"})),
-    ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/emergency-credit/{request_id}"
-             "/grant"): Scoped(P.CREDIT_CHARGE, lambda s, n: (
-        f"/reseller/api/resellers/{n}/credit-account/emergency-credit/"
-        f"{_pending_emergency(s, n)}/grant", None, None)),
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            _no_pending_emergency(s, n)
+            or f"/reseller/api/resellers/{n}/credit-account/emergency-credit",
+            None,
+            {"amount": "10.00", "currency": "USD", "reason": "m"},
+        ),
+    ),
+    (
+        "POST",
+        "/reseller/api/resellers/{reseller_id}/credit-account/emergency-credit/{request_id}/grant",
+    ): Scoped(
+        P.CREDIT_CHARGE,
+        lambda s, n: (
+            f"/reseller/api/resellers/{n}/credit-account/emergency-credit/"
+            f"{_pending_emergency(s, n)}/grant",
+            None,
+            None,
+        ),
+    ),
     ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/limit-increases"): Scoped(
-        P.BILLING_MANAGE, lambda s, n: (f"/reseller/api/resellers/{n}/credit-account/"
-        "limit-increases", None, {"new_limit": "2000.00", "currency": "USD",
-                                  "kind": "permanent", "justification": "growth"})),
-    ("POST", "/reseller/api/resellers/{reseller_id}/credit-account/limit-increases/{request_id}"
-             "/decision"): Scoped(P.CREDIT_CHARGE, lambda s, n: (
-        f"/reseller/api/resellers/{n}/credit-account/limit-increases/{_increase_request(s, n)}"
-        "/decision", None, {"approved": False})),
-    ("GET", "/reseller/api/invoices"): Scoped(P.BILLING_VIEW, lambda s, n: (
-        "/reseller/api/invoices", {"reseller_id": n}, None)),
-    ("GET", "/reseller/api/services"): Scoped(P.CUSTOMER_VIEW, lambda s, n: (
-        "/reseller/api/services", {"reseller_id": n}, None)),
-    ("GET", "/reseller/api/roles"): Scoped(P.USER_VIEW, lambda s, n: (
-        "/reseller/api/roles", {"reseller_id": n}, None)),
-    ("POST", "/reseller/api/roles"): Scoped(P.USER_MANAGE, lambda s, n: (
-        "/reseller/api/roles", {"reseller_id": n},
-        {"name": f"r{uuid.uuid4().hex[:8]}", "base_role": "user",
-         "permissions": ["customer_view"]})),
-    ("DELETE", "/reseller/api/roles/{name}"): Scoped(P.USER_MANAGE, lambda s, n: (
-        f"/reseller/api/roles/{_custom_role(s, n)}", {"reseller_id": n}, None)),
-    ("GET", "/reseller/api/activity/logins"): Scoped(P.ACTIVITY_VIEW, lambda s, n: (
-        "/reseller/api/activity/logins", {"reseller_id": n}, None)),
-    ("GET", "/reseller/api/activity/team"): Scoped(P.ACTIVITY_VIEW, lambda s, n: (
-        "/reseller/api/activity/team", {"reseller_id": n}, None)),
-}  # fmt: skip
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/resellers/{n}/credit-account/limit-increases",
+            None,
+            {
+                "new_limit": "2000.00",
+                "currency": "USD",
+                "kind": "permanent",
+                "justification": "growth",
+            },
+        ),
+    ),
+    (
+        "POST",
+        "/reseller/api/resellers/{reseller_id}/credit-account/limit-increases/{request_id}"
+        "/decision",
+    ): Scoped(
+        P.CREDIT_CHARGE,
+        lambda s, n: (
+            f"/reseller/api/resellers/{n}/credit-account/limit-increases/{_increase_request(s, n)}"
+            "/decision",
+            None,
+            {"approved": False},
+        ),
+    ),
+    ("GET", "/reseller/api/invoices"): Scoped(
+        P.BILLING_VIEW, lambda s, n: ("/reseller/api/invoices", {"reseller_id": n}, None)
+    ),
+    ("GET", "/reseller/api/services"): Scoped(
+        P.CUSTOMER_VIEW, lambda s, n: ("/reseller/api/services", {"reseller_id": n}, None)
+    ),
+    ("GET", "/reseller/api/roles"): Scoped(
+        P.USER_VIEW, lambda s, n: ("/reseller/api/roles", {"reseller_id": n}, None)
+    ),
+    ("POST", "/reseller/api/roles"): Scoped(
+        P.USER_MANAGE,
+        lambda s, n: (
+            "/reseller/api/roles",
+            {"reseller_id": n},
+            {
+                "name": f"r{uuid.uuid4().hex[:8]}",
+                "base_role": "user",
+                "permissions": ["customer_view"],
+            },
+        ),
+    ),
+    ("DELETE", "/reseller/api/roles/{name}"): Scoped(
+        P.USER_MANAGE,
+        lambda s, n: (f"/reseller/api/roles/{_custom_role(s, n)}", {"reseller_id": n}, None),
+    ),
+    ("GET", "/reseller/api/activity/logins"): Scoped(
+        P.ACTIVITY_VIEW, lambda s, n: ("/reseller/api/activity/logins", {"reseller_id": n}, None)
+    ),
+    ("GET", "/reseller/api/activity/team"): Scoped(
+        P.ACTIVITY_VIEW, lambda s, n: ("/reseller/api/activity/team", {"reseller_id": n}, None)
+    ),
+}
 
 PRINCIPALS = ["admin", "manager", "user", "readonly", "narrow_token", "admin_session", "isp"]
 TARGETS = ["own", "foreign", "child"]

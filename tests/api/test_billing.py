@@ -254,3 +254,61 @@ def test_invoice_and_service_lists(client, tenant, isp_headers):
         "/reseller/api/services", headers=tenant.headers(), params={"status": "active"}
     ).json()
     assert [s["service_id"] for s in active] == [service]
+
+
+def test_billing_cycles_and_payment_plans(client, tenant, isp_headers):
+    plan = tariff(client, isp_headers, tenant, "10.00")
+    customer, _ = customer_with_service(client, tenant, plan)
+    cycle = client.put(
+        f"/reseller/api/customers/{customer}/billing-cycle",
+        headers=tenant.headers(),
+        json={"billing_day": 15},
+    )
+    assert cycle.status_code == 200 and cycle.json()["billing_day"] == 15
+    assert_problem(
+        client.put(
+            f"/reseller/api/customers/{customer}/billing-cycle",
+            headers=tenant.headers(),
+            json={"billing_day": 31},
+        ),
+        422,
+        "billing_day",
+    )
+    billed = client.post(
+        f"/reseller/api/customers/{customer}/invoices", json=period(), headers=tenant.headers()
+    ).json()
+    assert billed["total"] == "10.75"
+    agreed = client.post(
+        f"/reseller/api/customers/{customer}/payment-plans",
+        headers=tenant.headers(),
+        json={
+            "invoice_ids": [billed["invoice_id"]],
+            "installments": 3,
+            "first_due_on": NEXT_MONTH[0].isoformat(),
+            "interval_days": 30,
+        },
+    )
+    assert agreed.status_code == 201, agreed.text
+    schedule = agreed.json()["payment_plans"][agreed.json()["plan_id"]]
+    assert [i["amount"] for i in schedule] == ["3.58", "3.58", "3.59"]
+    assert {i["status"] for i in schedule} == {"due"}
+    paid = client.post(
+        f"/reseller/api/customers/{customer}/payments",
+        headers=tenant.headers(),
+        json={"amount": "3.58", "currency": "USD", "method": "card"},
+    ).json()
+    statuses = [i["status"] for i in paid["payment_plans"][agreed.json()["plan_id"]]]
+    assert statuses == ["paid", "due", "due"]
+    assert_problem(
+        client.post(
+            f"/reseller/api/customers/{customer}/payment-plans",
+            headers=tenant.headers(),
+            json={
+                "invoice_ids": [billed["invoice_id"]],
+                "installments": 2,
+                "first_due_on": NEXT_MONTH[0].isoformat(),
+            },
+        ),
+        422,
+        "invoice_ids",
+    )

@@ -612,6 +612,9 @@ class CountingConsumer:
     def commit(self) -> None:
         self.consumer.commit()
 
+    def assignment(self) -> Any:
+        return self.consumer.assignment()
+
 
 def _count_store_repairs(reports: dict[str, KafkaFeedReport]) -> None:
     """Count `projections.feeds.repair_tenant` calls per projector (this process only)."""

@@ -191,3 +191,36 @@ def test_a_worker_killed_midway_and_replaced_bills_each_customer_once(
         broker.flush_all()
         broker.close()
     assert_billed_once(store, tenant, customers)
+
+
+def test_a_cycle_run_bills_each_customer_for_its_own_period(store, job_broker):
+    from commands.billing import SetBillingCycle, set_billing_cycle
+    from domain.customer import cycle_period
+    from infra.jobs import billing_cycle_run_job
+
+    tenant, customers = reseller_with_customers(store, 4)
+    days = [1, 10, 20, 28]
+    for customer, day in zip(customers, days, strict=True):
+        set_billing_cycle(store, context(), customer, SetBillingCycle(billing_day=day))
+    on = PERIOD[0] + timedelta(days=14)
+    worker = Worker(job_broker, worker_threads=2)
+    worker.start()
+    try:
+        billing_cycle_run_job.send(tenant.number, on.isoformat())
+        wait_for(lambda: issued(store, tenant) >= len(customers))
+        job_broker.join(QUEUE, timeout=60_000)
+        worker.join()
+    finally:
+        worker.stop()
+    for customer, day in zip(customers, days, strict=True):
+        account = store.repository.get(customer_account_id(customer))
+        (invoice,) = account.invoices.values()
+        start, _ = cycle_period(day, on)
+        assert invoice["number"].startswith(tenant.code)
+        record = store.repository.get(
+            __import__("commands.billing", fromlist=["BillingRecord"]).BillingRecord.create_id(
+                customer, start, cycle_period(day, on)[1]
+            )
+        )
+        assert record.invoice_id is not None
+    assert_billed_once(store, tenant, customers)

@@ -124,3 +124,19 @@ def test_credit_account_refuses_other_currencies_and_non_positive_amounts():
         account.record_payment(Money.of("0", "USD"), "cash", None, date(2026, 1, 1))
     with pytest.raises(DomainError):
         account.record_payment(Money.of("1", "USD"), "cheque", None, date(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("day", "on", "start", "end"),
+    [
+        (1, date(2026, 3, 10), date(2026, 3, 1), date(2026, 3, 31)),
+        (15, date(2026, 3, 10), date(2026, 2, 15), date(2026, 3, 14)),
+        (15, date(2026, 3, 15), date(2026, 3, 15), date(2026, 4, 14)),
+        (28, date(2026, 1, 5), date(2025, 12, 28), date(2026, 1, 27)),
+        (28, date(2026, 2, 28), date(2026, 2, 28), date(2026, 3, 27)),
+    ],
+)
+def test_billing_cycle_periods(day, on, start, end):
+    from domain.customer import cycle_period
+
+    assert cycle_period(day, on) == (start, end)
