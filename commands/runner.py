@@ -131,23 +131,26 @@ def run_command(
         except DomainError as error:
             raise Unprocessable(str(error), field=error.field) from None
         body = json.dumps(outcome.body, separators=(",", ":"), default=str)
-        events = [event for aggregate in outcome.aggregates for event in aggregate.collect_events()]
+        aggregates: list[Aggregate] = list(outcome.aggregates)
         if key is not None:
-            record = IdempotencyRecord(
-                scope=_idempotency_scope(context),
-                key=key,
-                fingerprint=request_fingerprint,
-                status_code=outcome.status_code,
-                response_body=body,
+            aggregates.append(
+                IdempotencyRecord(
+                    scope=_idempotency_scope(context),
+                    key=key,
+                    fingerprint=request_fingerprint,
+                    status_code=outcome.status_code,
+                    response_body=body,
+                )
             )
-            events.extend(record.collect_events())
         metadata = _metadata(context, outcome)
-        for event in events:
-            # Events are frozen; the metadata rides along in the stored state, outside the
-            # domain's fields, so domain methods never have to thread it through.
-            object.__setattr__(event, METADATA_ATTRIBUTE, metadata)
+        for aggregate in aggregates:
+            for event in aggregate.pending_events:
+                # Events are frozen; the metadata rides along in the stored state, outside the
+                # domain's fields, so domain methods never have to thread it through.
+                object.__setattr__(event, METADATA_ATTRIBUTE, metadata)
         try:
-            recordings = store.save(*events)
+            # Saving the aggregates (not bare events) lets the store take their snapshots.
+            recordings = store.save(*aggregates)
         except IntegrityError:
             if record_id is not None:
                 earlier = _stored_response(store, record_id, request_fingerprint)
