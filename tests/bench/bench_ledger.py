@@ -1114,7 +1114,10 @@ def render(results: dict[str, Any]) -> str:
             for s in t["shared_account"]
         ],
     )
-    lines += ["", "   record_charge latency vs the account's history (1 client, no snapshots):"]
+    lines += [
+        "",
+        "   record_charge latency vs the account's history (1 client; the store snapshots every 50 events):",
+    ]
     lines += _table(
         ["history events", "p50 ms", "max ms"],
         [[str(h["history_events"]), _n(h["p50_ms"], 1), _n(h["max_ms"], 1)] for h in t["history"]],
