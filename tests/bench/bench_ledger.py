@@ -1116,7 +1116,7 @@ def render(results: dict[str, Any]) -> str:
     )
     lines += [
         "",
-        "   record_charge latency vs the account's history (1 client; the store snapshots every 50 events):",
+        "   record_charge latency vs the account's history (1 client; snapshots every 50):",
     ]
     lines += _table(
         ["history events", "p50 ms", "max ms"],
