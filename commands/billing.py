@@ -340,6 +340,10 @@ def record_customer_payment(
 
     def act(account: CustomerAccount, customer: Customer) -> dict[str, Any]:
         day = effective_date(store, command.effective_date, context, customer.reseller_number)
+        if command.method == "crypto":
+            reseller = load(store, reseller_id(customer.reseller_number), Reseller, "reseller")
+            if not reseller.crypto_payments_enabled:
+                raise Unprocessable("cryptocurrency payments are not enabled", field="method")
         credit_account = load(
             store, credit_account_id(customer.reseller_number), CreditAccount, "credit account"
         )
@@ -538,4 +542,26 @@ def agree_payment_plan(
         "payment_plan",
         command.model_dump(mode="json"),
         201,
+    )
+
+
+class PaymentSettings(CommandModel):
+    crypto_payments_enabled: bool
+
+
+def change_payment_settings(
+    store: Store, context: RequestContext, command: PaymentSettings, reseller_number: int | None
+) -> CommandResult:
+    number = context.principal.reseller_in_scope(reseller_number)
+    context.principal.require(Permission.BILLING_MANAGE)
+
+    def handle() -> Outcome:
+        reseller = load(store, reseller_id(number), Reseller, "reseller")
+        if reseller.crypto_payments_enabled != command.crypto_payments_enabled:
+            reseller.change_payment_settings(command.crypto_payments_enabled)
+        body = {"reseller_id": number, "crypto_payments_enabled": reseller.crypto_payments_enabled}
+        return Outcome([reseller], body, reseller.root_number, number)
+
+    return run_command(
+        store, context, handle, fingerprint("payment_settings", number, command.model_dump())
     )

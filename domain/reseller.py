@@ -123,6 +123,7 @@ class Reseller(Aggregate):
         self.manage_sub_resellers = False
         self.custom_roles: dict[str, dict[str, Any]] = {}
         self.books_closed_through: date | None = None
+        self.crypto_payments_enabled = False
         self.authorized_tariffs: dict[str, list[str]] = {}
 
     @staticmethod
@@ -287,3 +288,10 @@ class Reseller(Aggregate):
         if regions is None:
             return False
         return not regions or region is None or region in regions
+
+    class PaymentSettingsChanged(Aggregate.Event):
+        crypto_payments_enabled: bool
+
+    @event(PaymentSettingsChanged)
+    def change_payment_settings(self, crypto_payments_enabled: bool) -> None:
+        self.crypto_payments_enabled = crypto_payments_enabled

@@ -206,6 +206,17 @@ def payment_plan(
     return command_response(billing.agree_payment_plan(s.store, context, uid, command))
 
 
+@router.patch("/settings/payments", responses=PROBLEMS)
+def payment_settings(
+    command: billing.PaymentSettings,
+    context: Context,
+    s: Services,
+    reseller_id: ResellerFilter = None,
+) -> Response:
+    """Whether customers may pay in cryptocurrency."""
+    return command_response(billing.change_payment_settings(s.store, context, command, reseller_id))
+
+
 @router.post("/books/close", responses=PROBLEMS)
 def close_books(
     command: billing.CloseBooks, context: Context, s: Services, reseller_id: ResellerFilter = None

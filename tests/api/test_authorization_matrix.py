@@ -526,6 +526,14 @@ POLICY: dict[tuple[str, str], Any] = {
             )
         )(*_invoice(s, n)),
     ),
+    ("PATCH", "/reseller/api/settings/payments"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            "/reseller/api/settings/payments",
+            {"reseller_id": n},
+            {"crypto_payments_enabled": True},
+        ),
+    ),
     ("POST", "/reseller/api/books/close"): Scoped(
         P.BILLING_MANAGE,
         lambda s, n: ("/reseller/api/books/close", {"reseller_id": n}, {"through": _next_close(n)}),

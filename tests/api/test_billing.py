@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from tests.api.billing_helpers import NEXT_MONTH, TODAY, customer_with_service, period, tariff
-from tests.api.helpers import assert_problem, position
+from tests.api.helpers import assert_problem, position, seed_customer
 
 
 def account(client, tenant, customer):
@@ -312,3 +312,19 @@ def test_billing_cycles_and_payment_plans(client, tenant, isp_headers):
         422,
         "invoice_ids",
     )
+
+
+def test_crypto_payments_only_when_enabled(client, tenant, isp_headers):
+    customer = client.post(
+        "/reseller/api/customers", json=seed_customer(tenant.number), headers=tenant.headers()
+    ).json()["customer_id"]
+    body = {"amount": "1.00", "currency": "USD", "method": "crypto", "reference": "0xabc"}
+    url = f"/reseller/api/customers/{customer}/payments"
+    assert_problem(client.post(url, json=body, headers=tenant.headers()), 422, "method")
+    enabled = client.patch(
+        "/reseller/api/settings/payments",
+        headers=tenant.headers(),
+        json={"crypto_payments_enabled": True},
+    )
+    assert enabled.json()["crypto_payments_enabled"] is True
+    assert client.post(url, json=body, headers=tenant.headers()).status_code == 201
