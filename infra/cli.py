@@ -17,6 +17,7 @@ from commands.errors import CommandError
 from commands.resellers import CreateReseller, create_reseller
 from commands.tokens import IssueToken, issue_token
 from domain.access import Role
+from infra.jobs import make_broker, start_jobs
 from infra.logging import configure_logging
 from infra.runtime import (
     Runtime,
@@ -86,7 +87,16 @@ def serve(
     stopping = threading.Event()
     if settings.kafka_bootstrap is None:
         start_store_feed(runtime, list(PROJECTORS.values()), stopping)
-    worker = start_worker(runtime, stopping) if settings.broker_url is None else None
+    worker = None
+    if settings.broker_url is None:
+        worker = start_worker(runtime, stopping)  # embedded: jobs run in this process
+    else:
+        # The API only sends jobs; `ledger worker` processes run them.
+        start_jobs(
+            runtime.store,
+            runtime.database_url,
+            make_broker(settings.broker_url, settings.broker_namespace),
+        )
     bind_host = host or settings.host
     bind_port = port if port is not None else settings.port
     config = uvicorn.Config(
