@@ -1,0 +1,187 @@
+"""Commissions: what the ISP owes a reseller on its customers' payments (seed §5.1, §11).
+
+Amounts round *down* to the minor unit, once, when a commission becomes a fact: 15% of 99.99 is
+14.99. Along a sub-reseller chain the customer's own reseller earns its rate and each ancestor
+earns the difference between its rate and its child's; each share is the difference of two
+rounded-down cumulative amounts, so the shares add up to exactly the top-level commission and
+none is negative (a child's rate may never exceed its parent's).
+
+A commission record's life: calculated -> approved -> paid, or voided; an approved one may be
+disputed, and a dispute is resolved by an adjustment (a new record referencing the original,
+never an edit) or rejected. Each step is an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import DomainError, InvalidTransition
+from domain.money import Money, percent_of, round_down
+
+COMMISSION_TYPES = ("setup", "recurring", "usage", "retention", "performance")
+MAX_RATE = Decimal(100)
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "calculated": frozenset({"approved", "voided"}),
+    "approved": frozenset({"paid", "disputed", "voided"}),
+    "disputed": frozenset({"approved", "adjusted"}),
+    "adjusted": frozenset(),
+    "paid": frozenset(),
+    "voided": frozenset(),
+}
+
+
+def commission_on(base: Money, rate_percent: Decimal) -> Money:
+    """The commission on a base amount, rounded down to the minor unit."""
+    if not Decimal(0) <= rate_percent <= MAX_RATE:
+        raise DomainError("a commission rate is between 0 and 100 percent", field="commission_rate")
+    return round_down(percent_of(base, rate_percent), base.currency)
+
+
+def pass_through_shares(
+    chain: Sequence[tuple[int, Decimal]], base: Money
+) -> list[tuple[int, Money]]:
+    """Shares of a customer's payment along the chain of resellers, from the customer's own
+    reseller up to the top-level one, each given with its commission rate."""
+    if not chain:
+        raise DomainError("a commission needs at least one reseller", field="reseller_id")
+    shares = []
+    below = Money.zero(base.currency)
+    previous_rate = Decimal(0)
+    for reseller, rate in chain:
+        if rate < previous_rate:
+            raise DomainError(
+                f"reseller {reseller}'s rate {rate}% is below its sub-reseller's {previous_rate}%",
+                field="commission_percent",
+            )
+        cumulative = commission_on(base, rate)
+        shares.append((reseller, cumulative - below))
+        below, previous_rate = cumulative, rate
+    return shares
+
+
+class Commission(Aggregate):
+    """One commission record, shaped like the seed §5.1 JSON."""
+
+    class Calculated(Aggregate.Created):
+        reseller_number: int
+        customer_id: UUID | None
+        commission_type: str
+        base_amount: Money
+        commission_rate: Decimal
+        commission_amount: Money
+        period_start: date
+        period_end: date
+        adjusts: UUID | None
+
+    @event(Calculated)
+    def __init__(
+        self,
+        reseller_number: int,
+        customer_id: UUID | None,
+        commission_type: str,
+        base_amount: Money,
+        commission_rate: Decimal,
+        commission_amount: Money,
+        period_start: date,
+        period_end: date,
+        adjusts: UUID | None,
+    ) -> None:
+        self.reseller_number = reseller_number
+        self.customer_id = customer_id
+        self.commission_type = commission_type
+        self.base_amount = base_amount
+        self.commission_rate = commission_rate
+        self.commission_amount = commission_amount
+        self.period_start = period_start
+        self.period_end = period_end
+        self.adjusts = adjusts
+        self.status = "calculated"
+
+    @classmethod
+    def calculate(
+        cls,
+        reseller_number: int,
+        customer_id: UUID | None,
+        commission_type: str,
+        base_amount: Money,
+        commission_rate: Decimal,
+        period_start: date,
+        period_end: date,
+        adjusts: UUID | None = None,
+    ) -> Commission:
+        if commission_type not in COMMISSION_TYPES:
+            raise DomainError(
+                f"commission_type must be one of {', '.join(COMMISSION_TYPES)}",
+                field="commission_type",
+            )
+        if period_end < period_start:
+            raise DomainError("period_end is before period_start", field="period_end")
+        return cls(
+            reseller_number=reseller_number,
+            customer_id=customer_id,
+            commission_type=commission_type,
+            base_amount=base_amount,
+            commission_rate=commission_rate,
+            commission_amount=commission_on(base_amount, commission_rate),
+            period_start=period_start,
+            period_end=period_end,
+            adjusts=adjusts,
+        )
+
+    class StatusChanged(Aggregate.Event):
+        from_status: str
+        to_status: str
+        note: str | None
+
+    @event(StatusChanged)
+    def _change_status(self, from_status: str, to_status: str, note: str | None) -> None:
+        self.status = to_status
+
+    def _move(self, to_status: str, note: str | None = None) -> None:
+        if to_status not in TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                f"a {self.status} commission cannot become {to_status}", field="status"
+            )
+        self._change_status(self.status, to_status, note)
+
+    def approve(self) -> None:
+        self._move("approved")
+
+    def dispute(self, reason: str) -> None:
+        self._move("disputed", reason)
+
+    def reject_dispute(self, note: str) -> None:
+        self._move("approved", note)
+
+    def settle_dispute(self, corrected_base: Money, note: str) -> Commission:
+        """Resolve a dispute by an adjustment: a new record for the difference, referencing this
+        one (this record is never edited)."""
+        if corrected_base.currency != self.base_amount.currency:
+            raise DomainError("the corrected base must be in the same currency", field="currency")
+        self._move("adjusted", note)
+        # The adjustment carries exactly what the corrected commission differs by, so original
+        # plus adjustment equals the commission on the corrected base, to the minor unit.
+        return Commission(
+            reseller_number=self.reseller_number,
+            customer_id=self.customer_id,
+            commission_type=self.commission_type,
+            base_amount=corrected_base - self.base_amount,
+            commission_rate=self.commission_rate,
+            commission_amount=commission_on(corrected_base, self.commission_rate)
+            - self.commission_amount,
+            period_start=self.period_start,
+            period_end=self.period_end,
+            adjusts=self.id,
+        )
+
+    def mark_paid(self) -> None:
+        self._move("paid")
+
+    def void(self, reason: str) -> None:
+        self._move("voided", reason)
