@@ -15,6 +15,11 @@ class ResellerOut(BaseModel):
     level: int
     status: str
     credit_limit: str | None = None
+    commission_percent: str | None = None
+    customer_limit: int | None = None
+    customers: int | None = None
+    allowed_services: list[str] | None = None
+    inherited_branding: bool | None = None
 
 
 class CustomerOut(BaseModel):

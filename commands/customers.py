@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal, get_args
 from uuid import UUID
 
+from eventsourcing.domain import Aggregate
 from pydantic import EmailStr, Field
 
 from commands.errors import Conflict, NotFound, PreconditionFailed
@@ -141,8 +142,13 @@ def change_customer_status(
                 field="If-Match",
             )
         customer.change_status(command.status, command.reason)
+        changed: list[Aggregate] = [customer]
+        if command.status == "inactive":
+            reseller = load(store, reseller_id(customer.reseller_number), Reseller, "reseller")
+            reseller.customer_closed()
+            changed.append(reseller)
         return Outcome(
-            [customer], customer_view(customer), customer.tenant_number, customer.reseller_number
+            changed, customer_view(customer), customer.tenant_number, customer.reseller_number
         )
 
     return run_command(

@@ -93,6 +93,10 @@ def add_service(
         if not reseller.may_sell(command.tariff_id, command.region):
             raise NotFound("tariff not found for this reseller and region", field="tariff_id")
         tariff = load_tariff(store, command.tariff_id)
+        if not reseller.may_offer(tariff.service_type):
+            raise Unprocessable(
+                f"the reseller may not offer {tariff.service_type} services", field="tariff_id"
+            )
         service = CustomerService(
             customer_id=customer.id,
             reseller_number=customer.reseller_number,

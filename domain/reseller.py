@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -123,6 +124,11 @@ class Reseller(Aggregate):
         self.manage_sub_resellers = False
         self.custom_roles: dict[str, dict[str, Any]] = {}
         self.books_closed_through: date | None = None
+        self.commission_percent: Decimal | None = None
+        self.customer_limit: int | None = None
+        self.allowed_services: list[str] | None = None
+        self.inherited_branding = False
+        self.open_customers = 0
         self.crypto_payments_enabled = False
         self.authorized_tariffs: dict[str, list[str]] = {}
 
@@ -168,11 +174,26 @@ class Reseller(Aggregate):
     @event(CustomerNumberTaken)
     def _take_customer_number(self, sequence: int) -> None:
         self.customers_registered = sequence
+        self.open_customers += 1
+
+    class CustomerClosed(Aggregate.Event):
+        pass
+
+    @event(CustomerClosed)
+    def customer_closed(self) -> None:
+        """A customer became inactive: it no longer counts against the customer limit."""
+        self.open_customers -= 1
 
     def next_portal_id(self) -> str:
-        """Take the next Portal ID: the reseller code and a per-reseller sequence number."""
+        """Take the next Portal ID: the reseller code and a per-reseller sequence number. The
+        reseller's customer limit, if any, counts customers not yet made inactive."""
         if self.status != "active":
             raise DomainError("the reseller is not active", field="reseller_id")
+        if self.customer_limit is not None and self.open_customers >= self.customer_limit:
+            raise DomainError(
+                f"the reseller has reached its limit of {self.customer_limit} customers",
+                field="customer_limit",
+            )
         self._take_customer_number(self.customers_registered + 1)
         return f"{self.code}-{self.customers_registered:06d}"
 
@@ -295,3 +316,66 @@ class Reseller(Aggregate):
     @event(PaymentSettingsChanged)
     def change_payment_settings(self, crypto_payments_enabled: bool) -> None:
         self.crypto_payments_enabled = crypto_payments_enabled
+
+    class TermsSet(Aggregate.Event):
+        commission_percent: Decimal | None
+        customer_limit: int | None
+        allowed_services: list[str] | None
+        inherited_branding: bool
+
+    @event(TermsSet)
+    def _set_terms(
+        self,
+        commission_percent: Decimal | None,
+        customer_limit: int | None,
+        allowed_services: list[str] | None,
+        inherited_branding: bool,
+    ) -> None:
+        self.commission_percent = commission_percent
+        self.customer_limit = customer_limit
+        self.allowed_services = allowed_services
+        self.inherited_branding = inherited_branding
+
+    def set_terms(
+        self,
+        parent: Reseller | None,
+        commission_percent: Decimal | None,
+        customer_limit: int | None,
+        allowed_services: list[str] | None,
+        inherited_branding: bool,
+    ) -> None:
+        """Seed §11.1 terms. A sub-reseller never earns a higher rate than its parent, never
+        sells a service its parent may not, and never has a larger customer limit."""
+        if commission_percent is not None and not 0 <= commission_percent <= 100:
+            raise DomainError("commission_percent is 0-100", field="commission_percent")
+        if parent is not None:
+            if (
+                commission_percent is not None
+                and parent.commission_percent is not None
+                and (commission_percent > parent.commission_percent)
+            ):
+                raise DomainError(
+                    f"commission_percent cannot exceed the parent's {parent.commission_percent}",
+                    field="commission_percent",
+                )
+            if parent.allowed_services is not None and allowed_services is not None:
+                beyond = set(allowed_services) - set(parent.allowed_services)
+                if beyond:
+                    raise DomainError(
+                        f"the parent may not sell {sorted(beyond)}", field="allowed_services"
+                    )
+            if allowed_services is None:
+                allowed_services = parent.allowed_services
+            if parent.customer_limit is not None and (
+                customer_limit is None or customer_limit > parent.customer_limit
+            ):
+                raise DomainError(
+                    f"customer_limit must be at most the parent's {parent.customer_limit}",
+                    field="customer_limit",
+                )
+        if customer_limit is not None and customer_limit < 0:
+            raise DomainError("customer_limit cannot be negative", field="customer_limit")
+        self._set_terms(commission_percent, customer_limit, allowed_services, inherited_branding)
+
+    def may_offer(self, service_type: str) -> bool:
+        return self.allowed_services is None or service_type in self.allowed_services

@@ -8,7 +8,14 @@ from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
 from api.schemas import PROBLEMS, ResellerOut, TokenOut
-from commands.resellers import CreateReseller, create_reseller, get_reseller
+from commands.resellers import (
+    CreateReseller,
+    CreateSubReseller,
+    create_reseller,
+    create_sub_reseller,
+    get_reseller,
+    list_sub_resellers,
+)
 from commands.tokens import IssueToken, issue_token
 
 router = APIRouter(prefix="/reseller/api", tags=["resellers"], route_class=ExactJSONRoute)
@@ -29,3 +36,16 @@ def read(reseller_id: int, context: Context, services: Services) -> dict[str, An
 def issue(command: IssueToken, context: Context, services: Services) -> Response:
     """Issue an API token. The secret is shown in this response only."""
     return command_response(issue_token(services.store, context, command))
+
+
+@router.post("/sub-resellers", status_code=201, response_model=ResellerOut, responses=PROBLEMS)
+def create_sub(command: CreateSubReseller, context: Context, services: Services) -> Response:
+    """Create a sub-reseller (seed §11.1 JSON) under your reseller or one you manage."""
+    return command_response(create_sub_reseller(services.store, context, command))
+
+
+@router.get("/sub-resellers", responses=PROBLEMS)
+def list_sub(
+    context: Context, services: Services, reseller_id: int | None = None
+) -> list[dict[str, Any]]:
+    return list_sub_resellers(services.store, context, reseller_id)

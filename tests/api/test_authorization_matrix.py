@@ -599,6 +599,18 @@ POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/reseller/api/services"): Scoped(
         P.CUSTOMER_VIEW, lambda s, n: ("/reseller/api/services", {"reseller_id": n}, None)
     ),
+    ("POST", "/reseller/api/sub-resellers"): Scoped(
+        P.SUB_RESELLER_MANAGE,
+        lambda s, n: (
+            "/reseller/api/sub-resellers",
+            None,
+            {"parent_reseller_id": n, "name": "Sub"},
+        ),
+    ),
+    ("GET", "/reseller/api/sub-resellers"): Scoped(
+        P.SUB_RESELLER_MANAGE,
+        lambda s, n: ("/reseller/api/sub-resellers", {"reseller_id": n}, None),
+    ),
     ("GET", "/reseller/api/roles"): Scoped(
         P.USER_VIEW, lambda s, n: ("/reseller/api/roles", {"reseller_id": n}, None)
     ),
