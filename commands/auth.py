@@ -254,7 +254,8 @@ def login(
         code = (command.two_factor_code or "").strip()
         if not code:
             raise TwoFactorRequired("a two_factor_code is required", field="two_factor_code")
-        assert user.totp_secret_encrypted is not None
+        if user.totp_secret_encrypted is None:
+            raise InvalidCredentials("two-factor authentication is not set up")
         totp_step = totp_step_matching(auth.box.decrypt(user.totp_secret_encrypted), code, now)
         if totp_step is None:
             recovery_index = recovery_code_index(user.recovery_code_hashes, code)
@@ -467,7 +468,8 @@ def revoke_sessions(
 
 def logout(store: Store, auth: AuthServices, context: RequestContext) -> None:
     uid = _require_user(context)
-    assert context.principal.session_id is not None
+    if context.principal.session_id is None:
+        raise Forbidden("only a session can be logged out")
     revoke_sessions(store, auth, context, uid, [context.principal.session_id], "logout")
 
 

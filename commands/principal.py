@@ -69,7 +69,8 @@ class Principal:
             if reseller_number is None:
                 raise NotFound("an ISP admin must name the reseller", field="reseller_id")
             return reseller_number
-        assert self.reseller_number is not None
+        if self.reseller_number is None:
+            raise Forbidden("this principal belongs to no reseller")
         if reseller_number is None:
             return self.reseller_number
         if not self.sees_reseller(reseller_number):

@@ -74,7 +74,8 @@ def _stored_response(
         record: Aggregate = store.repository.get(record_id)
     except AggregateNotFoundError:
         return None
-    assert isinstance(record, IdempotencyRecord)
+    if not isinstance(record, IdempotencyRecord):
+        raise TypeError(f"{record_id} is not an idempotency record")
     if record.fingerprint != request_fingerprint:
         raise Unprocessable(
             "this Idempotency-Key was already used for a different request",

@@ -175,9 +175,9 @@ def billing_run(
     if s.jobs is None:
         raise Unprocessable("no job queue is configured", field="period_start")
     if period is None:
-        assert command.on is not None
-        job = s.jobs.billing_cycle_run(number, command.on)
-        return {"reseller_id": number, "on": command.on.isoformat(), "job_id": job}
+        on = command.on or context.received_at.date()  # period() ensured `on` is given
+        job = s.jobs.billing_cycle_run(number, on)
+        return {"reseller_id": number, "on": on.isoformat(), "job_id": job}
     billing.check_period(period)
     job = s.jobs.billing_run(number, period.period_start, period.period_end)
     return {
