@@ -10,6 +10,7 @@ run, concurrent or after a crash, collides with it and bills nothing.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from eventsourcing.domain import Aggregate
 from pydantic import Field
 
 from commands.catalogue import load_tariff, retail_price
+from commands.commissions import accrue
 from commands.credit import effective_date
 from commands.customers import load_customer_in_scope
 from commands.errors import NotFound, Unprocessable
@@ -324,9 +326,12 @@ def _customer_money_command(
         context.principal.require(permission)
         reseller = load(store, reseller_id(customer.reseller_number), Reseller, "reseller")
         account = _account(store, customer, reseller.currency)
-        extra = act(account, customer) or {}
+        result = act(account, customer) or {}
+        extra, more = result if isinstance(result, tuple) else (result, [])
         body = account_view(account, context.received_at.date()) | extra
-        return Outcome([account], body, customer.tenant_number, customer.reseller_number, status)
+        return Outcome(
+            [account, *more], body, customer.tenant_number, customer.reseller_number, status
+        )
 
     return run_command(store, context, handle, fingerprint(name, customer_id, request))
 
@@ -338,7 +343,9 @@ def record_customer_payment(
     amount = money(command.amount, command.currency)
     payment_id = command.payment_id or str(uuid.uuid5(uuid.NAMESPACE_URL, context.request_id))
 
-    def act(account: CustomerAccount, customer: Customer) -> dict[str, Any]:
+    def act(
+        account: CustomerAccount, customer: Customer
+    ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
         day = effective_date(store, command.effective_date, context, customer.reseller_number)
         if command.method == "crypto":
             reseller = load(store, reseller_id(customer.reseller_number), Reseller, "reseller")
@@ -352,7 +359,13 @@ def record_customer_payment(
         account.receive_payment(
             payment_id, amount, command.method, command.reference, day, handling
         )
-        return {"payment_id": payment_id, "handling": handling}
+        commissions = accrue(store, customer, amount, day, f"payment:{account.id}:{payment_id}")
+        body = {
+            "payment_id": payment_id,
+            "handling": handling,
+            "commissions": [str(c.id) for c in commissions],
+        }
+        return body, commissions
 
     return _customer_money_command(
         store,
@@ -396,12 +409,15 @@ def issue_credit_note(
     net = money(command.net, command.currency, "net")
     note_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"credit-note:{context.request_id}"))
 
-    def act(account: CustomerAccount, customer: Customer) -> dict[str, Any]:
+    def act(
+        account: CustomerAccount, customer: Customer
+    ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
         day = effective_date(store, command.effective_date, context, customer.reseller_number)
         if command.invoice_id not in account.invoices:
             raise NotFound("invoice not found", field="invoice_id")
         total = account.issue_credit_note(note_id, command.invoice_id, net, command.reason, day)
-        return {"credit_note_id": note_id, "credited_total": str(total.amount)}
+        clawback = accrue(store, customer, -total, day, f"credit-note:{note_id}")
+        return {"credit_note_id": note_id, "credited_total": str(total.amount)}, clawback
 
     return _customer_money_command(
         store,
@@ -421,10 +437,14 @@ def issue_refund(
     amount = money(command.amount, command.currency)
     refund_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"refund:{context.request_id}"))
 
-    def act(account: CustomerAccount, customer: Customer) -> dict[str, Any]:
+    def act(
+        account: CustomerAccount, customer: Customer
+    ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
         day = effective_date(store, command.effective_date, context, customer.reseller_number)
         account.refund(refund_id, amount, command.method, day)
-        return {"refund_id": refund_id}
+        return {"refund_id": refund_id}, accrue(
+            store, customer, -amount, day, f"refund:{refund_id}"
+        )
 
     return _customer_money_command(
         store,

@@ -21,12 +21,15 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, InvalidTransition
+from domain.journal import JournalEntry, Posting, credit, debit
 from domain.money import Money, percent_of, round_down
 
 COMMISSION_TYPES = ("setup", "recurring", "usage", "retention", "performance")
 MAX_RATE = Decimal(100)
+COMMISSION_EXPENSE = "expenses:commissions"
 
 TRANSITIONS: dict[str, frozenset[str]] = {
+    "pending": frozenset({"calculated", "voided"}),
     "calculated": frozenset({"approved", "voided"}),
     "approved": frozenset({"paid", "disputed", "voided"}),
     "disputed": frozenset({"approved", "adjusted"}),
@@ -78,6 +81,10 @@ class Commission(Aggregate):
         period_start: date
         period_end: date
         adjusts: UUID | None
+        status: str
+        hold_until: date | None
+        source: str | None
+        postings: list[Posting]
 
     @event(Calculated)
     def __init__(
@@ -91,6 +98,10 @@ class Commission(Aggregate):
         period_start: date,
         period_end: date,
         adjusts: UUID | None,
+        status: str = "calculated",
+        hold_until: date | None = None,
+        source: str | None = None,
+        postings: list[Posting] | None = None,
     ) -> None:
         self.reseller_number = reseller_number
         self.customer_id = customer_id
@@ -101,7 +112,9 @@ class Commission(Aggregate):
         self.period_start = period_start
         self.period_end = period_end
         self.adjusts = adjusts
-        self.status = "calculated"
+        self.status = status
+        self.hold_until = hold_until
+        self.source = source
 
     @classmethod
     def calculate(
@@ -149,6 +162,60 @@ class Commission(Aggregate):
                 f"a {self.status} commission cannot become {to_status}", field="status"
             )
         self._change_status(self.status, to_status, note)
+
+    @classmethod
+    def accrue(
+        cls,
+        commission_id: UUID,
+        reseller_number: int,
+        customer_id: UUID,
+        base_amount: Money,
+        commission_rate: Decimal,
+        amount: Money,
+        on: date,
+        hold_until: date,
+        source: str,
+    ) -> Commission:
+        """A recurring commission accrued on a customer payment (or, with a negative base, the
+        clawback of a refund or credit note): pending until the holding period ends. It is a
+        ledger entry: commission expense against what is payable to the reseller."""
+        payable = f"liabilities:commission_payable:{reseller_number}"
+        postings: list[Posting] = []
+        if amount.is_positive:
+            postings = list(
+                JournalEntry((debit(COMMISSION_EXPENSE, amount), credit(payable, amount))).postings
+            )
+        elif amount.amount < 0:
+            postings = list(
+                JournalEntry(
+                    (debit(payable, -amount), credit(COMMISSION_EXPENSE, -amount))
+                ).postings
+            )
+        # A deterministic id (from the source and the reseller) makes accrual idempotent.
+        return cls._create(
+            cls.Calculated,
+            id=commission_id,
+            reseller_number=reseller_number,
+            customer_id=customer_id,
+            commission_type="recurring",
+            base_amount=base_amount,
+            commission_rate=commission_rate,
+            commission_amount=amount,
+            period_start=on,
+            period_end=on,
+            adjusts=None,
+            status="pending",
+            hold_until=hold_until,
+            source=source,
+            postings=postings,
+        )
+
+    def clear(self, today: date) -> bool:
+        """Pending -> calculated once its holding period is over; False while it is not."""
+        if self.status != "pending" or self.hold_until is None or today < self.hold_until:
+            return False
+        self._move("calculated", "holding period over")
+        return True
 
     def approve(self) -> None:
         self._move("approved")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from projections.activity import ActivityProjector
 from projections.base import Projector
 from projections.billing import BillingProjector
+from projections.commissions import CommissionsProjector
 from projections.credit_accounts import CreditAccountsProjector
 from projections.customers import CustomersProjector
 from projections.journal import JournalProjector
@@ -19,5 +20,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         UsersProjector,
         ActivityProjector,
         BillingProjector,
+        CommissionsProjector,
     )
 }

@@ -22,6 +22,7 @@ from commands import billing, catalogue, credit, services
 from commands.errors import Unprocessable
 from domain.access import Permission
 from projections import billing as billing_rows
+from projections.commissions import CommissionsProjector, list_commissions
 
 router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
 ResellerFilter = Annotated[int | None, Query(ge=1)]
@@ -315,3 +316,31 @@ def services_list(
     context.principal.require(Permission.CUSTOMER_VIEW)
     limit = min(limit, s.config.page_size_max)
     return billing_rows.list_services(conn, number, status, limit, offset)
+
+
+@router.get("/commissions", responses=PROBLEMS)
+def commissions(
+    context: Context,
+    s: Services,
+    conn: ReadConnection,
+    period_start: date | None = None,
+    period_end: date | None = None,
+    commission_type: Literal["setup", "recurring", "usage", "retention", "performance"]
+    | None = Query(default=None, alias="type"),
+    status: Literal["pending", "calculated", "approved", "disputed", "adjusted", "paid", "voided"]
+    | None = None,
+    customer_id: str | None = None,
+    reseller_id: ResellerFilter = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    wait_for_position: Annotated[int | None, Query(ge=0)] = None,
+) -> list[dict[str, Any]]:
+    """Commission records (seed §5.1 fields); filters: period, type, status, customer."""
+    number = context.principal.reseller_in_scope(reseller_id)
+    context.principal.require(Permission.BILLING_VIEW)
+    wait_until(s, conn, CommissionsProjector, wait_for_position, number, 2_000)
+    target = None if customer_id is None else str(parse_uuid(customer_id, "customer"))
+    limit = min(limit, s.config.page_size_max)
+    return list_commissions(
+        conn, number, period_start, period_end, commission_type, status, target, limit, offset
+    )

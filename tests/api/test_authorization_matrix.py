@@ -611,6 +611,9 @@ POLICY: dict[tuple[str, str], Any] = {
         P.SUB_RESELLER_MANAGE,
         lambda s, n: ("/reseller/api/sub-resellers", {"reseller_id": n}, None),
     ),
+    ("GET", "/reseller/api/commissions"): Scoped(
+        P.BILLING_VIEW, lambda s, n: ("/reseller/api/commissions", {"reseller_id": n}, None)
+    ),
     ("GET", "/reseller/api/roles"): Scoped(
         P.USER_VIEW, lambda s, n: ("/reseller/api/roles", {"reseller_id": n}, None)
     ),

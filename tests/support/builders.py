@@ -67,6 +67,7 @@ def new_reseller(
     credit_limit: str = "1000.00",
     roles: tuple[Role, ...] = (Role.ADMIN,),
     parent: int | None = None,
+    commission_percent: str | None = "10.00",
 ) -> Tenant:
     code = f"T{uuid.uuid4().hex[:12].upper()}"
     result = create_reseller(
@@ -79,6 +80,7 @@ def new_reseller(
             currency=currency,
             credit_limit=Decimal(credit_limit),
             parent_reseller_id=parent,
+            commission_percent=None if commission_percent is None else Decimal(commission_percent),
         ),
     )
     number = json.loads(result.body)["reseller_id"]

@@ -1,0 +1,117 @@
+"""Commission records, shaped like the seed §5.1 JSON, for `GET /reseller/api/commissions`."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from psycopg import Connection, Cursor
+from psycopg import sql as pgsql
+from psycopg.rows import dict_row
+
+from projections.base import Handler, Projector
+from projections.envelope import Envelope
+
+
+def _calculated(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    d = e.data
+    cur.execute(
+        pgsql.SQL(
+            "INSERT INTO {}.commissions (commission_id, reseller_id, customer_id,"
+            " commission_type, base_amount, commission_rate, commission_amount, currency,"
+            " period_start, period_end, status, hold_until, source, adjusts, recorded_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        ).format(schema),
+        (
+            e.aggregate_id,
+            d["reseller_number"],
+            d["customer_id"],
+            d["commission_type"],
+            Decimal(d["base_amount"]["amount"]),
+            Decimal(d["commission_rate"]),
+            Decimal(d["commission_amount"]["amount"]),
+            d["commission_amount"]["currency"],
+            d["period_start"],
+            d["period_end"],
+            d.get("status", "calculated"),
+            d.get("hold_until"),
+            d.get("source"),
+            d["adjusts"],
+            e.timestamp,
+        ),
+    )
+
+
+def _status(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    cur.execute(
+        pgsql.SQL("UPDATE {}.commissions SET status = %s WHERE commission_id = %s").format(schema),
+        (e.data["to_status"], e.aggregate_id),
+    )
+
+
+class CommissionsProjector(Projector):
+    name = "commissions"
+    tables = (("commissions", "commission_id"),)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.commissions (commission_id uuid PRIMARY KEY,"
+        " reseller_id bigint NOT NULL, customer_id uuid, commission_type text NOT NULL,"
+        " base_amount numeric NOT NULL, commission_rate numeric NOT NULL,"
+        " commission_amount numeric NOT NULL, currency text NOT NULL, period_start date NOT NULL,"
+        " period_end date NOT NULL, status text NOT NULL, hold_until date, source text,"
+        " adjusts uuid, recorded_at timestamptz NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS commissions_reseller ON {schema}.commissions"
+        " (reseller_id, period_start)",
+    )
+    handlers: ClassVar[dict[str, Handler]] = {
+        "Commission.Calculated": _calculated,
+        "Commission.StatusChanged": _status,
+    }
+
+
+def list_commissions(
+    conn: Connection[Any],
+    reseller_id: int,
+    period_start: date | None,
+    period_end: date | None,
+    commission_type: str | None,
+    status: str | None,
+    customer_id: str | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    schema = pgsql.Identifier(CommissionsProjector.live_schema())
+    query = pgsql.SQL("SELECT * FROM {}.commissions WHERE reseller_id = %s").format(schema)
+    params: list[Any] = [reseller_id]
+    for clause, value in (
+        (" AND period_end >= %s", period_start),
+        (" AND period_start <= %s", period_end),
+        (" AND commission_type = %s", commission_type),
+        (" AND status = %s", status),
+        (" AND customer_id = %s", customer_id),
+    ):
+        if value is not None:
+            query += pgsql.SQL(clause)  # type: ignore[arg-type]
+            params.append(value)
+    query += pgsql.SQL(" ORDER BY period_start, recorded_at, commission_id LIMIT %s OFFSET %s")
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, [*params, limit, offset])
+        rows = cur.fetchall()
+    return [
+        {
+            "commission_id": str(r["commission_id"]),
+            "reseller_id": r["reseller_id"],
+            "customer_id": None if r["customer_id"] is None else str(r["customer_id"]),
+            "commission_type": r["commission_type"],
+            "base_amount": str(r["base_amount"]),
+            "commission_rate": str(r["commission_rate"]),
+            "commission_amount": str(r["commission_amount"]),
+            "currency": r["currency"],
+            "period_start": r["period_start"].isoformat(),
+            "period_end": r["period_end"].isoformat(),
+            "status": r["status"],
+            "hold_until": None if r["hold_until"] is None else r["hold_until"].isoformat(),
+            "adjusts": None if r["adjusts"] is None else str(r["adjusts"]),
+        }
+        for r in rows
+    ]
