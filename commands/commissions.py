@@ -11,9 +11,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
-from commands.runner import Store
+from commands.principal import RequestContext
+from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import load
+from domain.access import Permission
 from domain.commissions import Commission, pass_through_shares
 from domain.customer import Customer
 from domain.money import Money
@@ -63,3 +67,54 @@ def accrue(
             )
         )
     return records
+
+
+def clear_commission(store: Store, context: RequestContext, commission_id: UUID) -> CommandResult:
+    """Clear a pending commission whose holding period is over (the sweep job calls this; a
+    commission not yet due, or already cleared, is left as it is)."""
+
+    def handle() -> Outcome:
+        record = load(store, commission_id, Commission, "commission")
+        context.principal.reseller_in_scope(record.reseller_number)
+        context.principal.require(Permission.RESELLER_MANAGE)
+        record.clear(context.received_at.date())
+        return Outcome(
+            [record], commission_view(record), _tenant(store, record), record.reseller_number
+        )
+
+    return run_command(store, context, handle, fingerprint("clear_commission", commission_id))
+
+
+def approve_commission(store: Store, context: RequestContext, commission_id: UUID) -> CommandResult:
+    """The master ISP approves a cleared commission for payout."""
+
+    def handle() -> Outcome:
+        record = load(store, commission_id, Commission, "commission")
+        context.principal.reseller_in_scope(record.reseller_number)
+        context.principal.require(Permission.RESELLER_MANAGE)
+        record.approve()
+        return Outcome(
+            [record], commission_view(record), _tenant(store, record), record.reseller_number
+        )
+
+    return run_command(store, context, handle, fingerprint("approve_commission", commission_id))
+
+
+def commission_view(record: Commission) -> dict[str, Any]:
+    return {
+        "commission_id": str(record.id),
+        "reseller_id": record.reseller_number,
+        "customer_id": None if record.customer_id is None else str(record.customer_id),
+        "commission_type": record.commission_type,
+        "base_amount": str(record.base_amount.amount),
+        "commission_rate": str(record.commission_rate),
+        "commission_amount": str(record.commission_amount.amount),
+        "period_start": record.period_start.isoformat(),
+        "period_end": record.period_end.isoformat(),
+        "status": record.status,
+        "hold_until": None if record.hold_until is None else record.hold_until.isoformat(),
+    }
+
+
+def _tenant(store: Store, record: Commission) -> int:
+    return load(store, reseller_id(record.reseller_number), Reseller, "reseller").root_number

@@ -15,11 +15,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import dramatiq
+import psycopg
 import structlog
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
 from commands.billing import BillingPeriod, bill_customer
+from commands.commissions import clear_commission
 from commands.credit import expire_emergency_credit
 from commands.errors import CommandError
 from commands.principal import Principal, RequestContext
@@ -160,12 +162,44 @@ def billing_cycle_run_job(reseller_number: int, on: str) -> None:
     run_billing_cycles(reseller_number, on)
 
 
+def sweep_commissions() -> int:
+    """Clear every pending commission whose holding period is over. Candidates come from the
+    commissions read model; each record's own state decides."""
+    if JobRuntime.database_url is None:
+        raise RuntimeError("jobs are not wired to a database (call start_jobs)")
+    today = datetime.now(UTC).date()
+    with psycopg.connect(JobRuntime.database_url) as conn:
+        due = [
+            row[0]
+            for row in conn.execute(
+                "SELECT commission_id FROM proj_commissions.commissions"
+                " WHERE status = 'pending' AND hold_until <= %s ORDER BY hold_until LIMIT %s",
+                (today, MAX_CUSTOMERS_PER_RUN),
+            )
+        ]
+    for commission_id in due:
+        clear_commission(_store(), _context(f"job:clear:{commission_id}"), commission_id)
+    log.info("job.commissions_cleared", count=len(due))
+    return len(due)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
+def clear_commissions_job() -> None:
+    sweep_commissions()
+
+
 @dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
 def expire_emergency_credit_job() -> None:
     sweep_emergency_credit()
 
 
-ACTORS = (bill_customer_job, billing_run_job, billing_cycle_run_job, expire_emergency_credit_job)
+ACTORS = (
+    bill_customer_job,
+    billing_run_job,
+    billing_cycle_run_job,
+    expire_emergency_credit_job,
+    clear_commissions_job,
+)
 
 
 class DramatiqJobs:

@@ -28,7 +28,13 @@ from infra.auth_store import (
 )
 from infra.database import create_read_models, ensure_database, start_embedded
 from infra.event_store import LedgerStore, open_store
-from infra.jobs import DramatiqJobs, expire_emergency_credit_job, make_broker, start_jobs
+from infra.jobs import (
+    DramatiqJobs,
+    clear_commissions_job,
+    expire_emergency_credit_job,
+    make_broker,
+    start_jobs,
+)
 from infra.relay import Relay, ensure_relay_tables, published_positions
 from infra.settings import Settings
 from projections.base import Projector
@@ -246,7 +252,10 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
     def sweep() -> None:
         while not stopping.wait(s.expiry_sweep_s):
             expire_emergency_credit_job.send()
+            clear_commissions_job.send()
 
     threading.Thread(target=sweep, name="expiry-sweep", daemon=True).start()
-    expire_emergency_credit_job.send()  # catch up on anything missed while no worker ran
+    # Catch up on anything that fell due while no worker ran.
+    expire_emergency_credit_job.send()
+    clear_commissions_job.send()
     return worker

@@ -19,6 +19,7 @@ from api.deps import (
 )
 from api.schemas import PROBLEMS
 from commands import billing, catalogue, credit, services
+from commands import commissions as commissions_commands
 from commands.errors import Unprocessable
 from domain.access import Permission
 from projections import billing as billing_rows
@@ -344,3 +345,10 @@ def commissions(
     return list_commissions(
         conn, number, period_start, period_end, commission_type, status, target, limit, offset
     )
+
+
+@router.post("/commissions/{commission_id}/approve", responses=PROBLEMS)
+def approve_commission(commission_id: str, context: Context, s: Services) -> Response:
+    """Approve a cleared commission for payout (master ISP)."""
+    uid = parse_uuid(commission_id, "commission")
+    return command_response(commissions_commands.approve_commission(s.store, context, uid))

@@ -13,7 +13,7 @@ import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -205,6 +205,23 @@ def _increase_request(store: Any, number: int) -> str:
     )
     view = credit_account_now(store, context(), number)
     return next(k for k, v in view["limit_increase_requests"].items() if v["status"] == "pending")
+
+
+def _cleared_commission(store: Any, number: int) -> str:
+    from commands.billing import CustomerPayment, record_customer_payment
+    from commands.commissions import clear_commission
+
+    customer = _customer(store, number)["customer_id"]
+    paid = record_customer_payment(
+        store,
+        context(),
+        uuid.UUID(customer),
+        CustomerPayment(amount="10.00", currency="USD", method="cash"),
+    )
+    commission = json.loads(paid.body)["commissions"][0]
+    later = datetime.now(UTC) + timedelta(days=31)
+    clear_commission(store, context(now=later), uuid.UUID(commission))
+    return str(commission)
 
 
 def _next_close(number: int) -> str:
@@ -613,6 +630,10 @@ POLICY: dict[tuple[str, str], Any] = {
     ),
     ("GET", "/reseller/api/commissions"): Scoped(
         P.BILLING_VIEW, lambda s, n: ("/reseller/api/commissions", {"reseller_id": n}, None)
+    ),
+    ("POST", "/reseller/api/commissions/{commission_id}/approve"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (f"/reseller/api/commissions/{_cleared_commission(s, n)}/approve", None, None),
     ),
     ("GET", "/reseller/api/roles"): Scoped(
         P.USER_VIEW, lambda s, n: ("/reseller/api/roles", {"reseller_id": n}, None)

@@ -224,3 +224,62 @@ def test_a_cycle_run_bills_each_customer_for_its_own_period(store, job_broker):
         )
         assert record.invoice_id is not None
     assert_billed_once(store, tenant, customers)
+
+
+def test_commissions_clear_after_their_holding_period_in_a_worker(
+    store, job_broker, client, isp_headers
+):
+    from commands.billing import CustomerPayment, record_customer_payment
+    from tests.api.helpers import position
+
+    tenant, customers = reseller_with_customers(store, 2)
+    old = record_customer_payment(
+        store,
+        context(),
+        customers[0],
+        CustomerPayment(
+            amount="50.00",
+            currency="USD",
+            method="cash",
+            effective_date=date.today() - timedelta(days=40),
+        ),
+    )
+    fresh = record_customer_payment(
+        store,
+        context(),
+        customers[1],
+        CustomerPayment(amount="50.00", currency="USD", method="cash"),
+    )
+    (due,) = json.loads(old.body)["commissions"]
+    (not_due,) = json.loads(fresh.body)["commissions"]
+    client.get(
+        "/reseller/api/commissions",
+        headers=isp_headers,
+        params={"reseller_id": tenant.number, "wait_for_position": fresh.position},
+    )
+    worker = Worker(job_broker, worker_threads=2)
+    worker.start()
+    try:
+        from infra.jobs import clear_commissions_job
+
+        clear_commissions_job.send()
+        job_broker.join(QUEUE, timeout=60_000)
+        worker.join()
+    finally:
+        worker.stop()
+    assert store.repository.get(uuid.UUID(due)).status == "calculated"
+    assert store.repository.get(uuid.UUID(not_due)).status == "pending"
+    approved = client.post(f"/reseller/api/commissions/{due}/approve", headers=isp_headers)
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    again = client.post(f"/reseller/api/commissions/{not_due}/approve", headers=isp_headers)
+    assert again.status_code == 422
+    listed = client.get(
+        "/reseller/api/commissions",
+        headers=isp_headers,
+        params={
+            "reseller_id": tenant.number,
+            "status": "approved",
+            "wait_for_position": position(approved),
+        },
+    ).json()
+    assert [c["commission_id"] for c in listed] == [due]
