@@ -111,6 +111,9 @@ def serve(
     if token is not None:
         typer.echo(f"Bootstrap ISP admin token (shown once, keep it safe): {token}")
     sys.stdout.flush()
+    # uvicorn re-raises SIGTERM once it has shut down; with the default handler that would end
+    # the process before the worker, the pools and the embedded PostgreSQL are stopped.
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
         server.run()
     finally:

@@ -96,3 +96,6 @@ def test_ledger_serve_on_a_fresh_data_directory(tmp_path):
         server.terminate()
         server.wait(timeout=30)
     assert "Traceback" not in "".join(lines), "".join(lines)
+    # A clean shutdown on SIGTERM also stops the embedded PostgreSQL.
+    assert server.returncode == 0, "".join(lines)
+    assert not (workdir / "ledger-data" / "postgres" / "postmaster.pid").exists()
