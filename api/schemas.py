@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel
 
 
@@ -52,13 +54,18 @@ class CreditAccountOut(BaseModel):
     reseller_id: int
     currency: str
     credit_limit: str
+    effective_limit: str
     balance: str
+    charged_total: str
+    paid_total: str
     available: str
     utilization: str | None
+    state: str
+    alerts: list[str]
+    policy: dict[str, Any]
+    emergency_credit: dict[str, Any] | None
+    collections: dict[str, Any] | None
     version: int
-    charged_total: str | None = None
-    paid_total: str | None = None
-    updated_at: str | None = None
 
 
 class TrialBalanceOut(BaseModel):

@@ -326,7 +326,7 @@ def _customer_money_command(
         context.principal.require(permission)
         reseller = load(store, reseller_id(customer.reseller_number), Reseller, "reseller")
         account = _account(store, customer, reseller.currency)
-        result = act(account, customer) or {}
+        result = act(account, customer, reseller) or {}
         extra, more = result if isinstance(result, tuple) else (result, [])
         body = account_view(account, context.received_at.date()) | extra
         return Outcome(
@@ -344,13 +344,11 @@ def record_customer_payment(
     payment_id = command.payment_id or str(uuid.uuid5(uuid.NAMESPACE_URL, context.request_id))
 
     def act(
-        account: CustomerAccount, customer: Customer
+        account: CustomerAccount, customer: Customer, reseller: Reseller
     ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
-        day = effective_date(store, command.effective_date, context, customer.reseller_number)
-        if command.method == "crypto":
-            reseller = load(store, reseller_id(customer.reseller_number), Reseller, "reseller")
-            if not reseller.crypto_payments_enabled:
-                raise Unprocessable("cryptocurrency payments are not enabled", field="method")
+        day = effective_date(command.effective_date, context, reseller)
+        if command.method == "crypto" and not reseller.crypto_payments_enabled:
+            raise Unprocessable("cryptocurrency payments are not enabled", field="method")
         credit_account = load(
             store, credit_account_id(customer.reseller_number), CreditAccount, "credit account"
         )
@@ -384,7 +382,7 @@ def record_failed_payment(
 ) -> CommandResult:
     amount = money(command.amount, command.currency)
 
-    def act(account: CustomerAccount, customer: Customer) -> dict[str, Any]:
+    def act(account: CustomerAccount, customer: Customer, reseller: Reseller) -> dict[str, Any]:
         attempt = account.payment_failed(command.payment_id, amount, command.method, command.reason)
         return {
             "payment_id": command.payment_id,
@@ -410,9 +408,9 @@ def issue_credit_note(
     note_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"credit-note:{context.request_id}"))
 
     def act(
-        account: CustomerAccount, customer: Customer
+        account: CustomerAccount, customer: Customer, reseller: Reseller
     ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
-        day = effective_date(store, command.effective_date, context, customer.reseller_number)
+        day = effective_date(command.effective_date, context, reseller)
         if command.invoice_id not in account.invoices:
             raise NotFound("invoice not found", field="invoice_id")
         total = account.issue_credit_note(note_id, command.invoice_id, net, command.reason, day)
@@ -438,9 +436,9 @@ def issue_refund(
     refund_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"refund:{context.request_id}"))
 
     def act(
-        account: CustomerAccount, customer: Customer
+        account: CustomerAccount, customer: Customer, reseller: Reseller
     ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
-        day = effective_date(store, command.effective_date, context, customer.reseller_number)
+        day = effective_date(command.effective_date, context, reseller)
         account.refund(refund_id, amount, command.method, day)
         return {"refund_id": refund_id}, accrue(
             store, customer, -amount, day, f"refund:{refund_id}"
@@ -541,7 +539,7 @@ def agree_payment_plan(
 ) -> CommandResult:
     plan_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"plan:{context.request_id}"))
 
-    def act(account: CustomerAccount, customer: Customer) -> dict[str, Any]:
+    def act(account: CustomerAccount, customer: Customer, reseller: Reseller) -> dict[str, Any]:
         if command.first_due_on < context.received_at.date():
             raise Unprocessable("first_due_on cannot be in the past", field="first_due_on")
         account.agree_payment_plan(

@@ -77,9 +77,7 @@ def _collections(account: CreditAccount, now: datetime) -> dict[str, Any] | None
     return {**stage, "oldest_due_on": stage["oldest_due_on"].isoformat()}
 
 
-def effective_date(
-    store: Store, requested: date | None, context: RequestContext, reseller_number: int
-) -> date:
+def effective_date(requested: date | None, context: RequestContext, reseller: Reseller) -> date:
     """The business date of a money event: today by default, never in the future, never in a
     closed accounting period (backdating is explicit and recorded with the actor)."""
     today = context.received_at.date()
@@ -87,7 +85,6 @@ def effective_date(
         requested = today
     if requested > today:
         raise Unprocessable("effective_date cannot be in the future", field="effective_date")
-    reseller = load(store, reseller_id(reseller_number), Reseller, "reseller")
     if reseller.books_closed_through is not None and requested <= reseller.books_closed_through:
         raise Unprocessable(
             f"the books are closed through {reseller.books_closed_through}; post corrections "
@@ -116,7 +113,8 @@ def record_charge(
     now = context.received_at
 
     def handle() -> Outcome:
-        effective = effective_date(store, command.effective_date, context, reseller_number)
+        reseller = load(store, reseller_id(reseller_number), Reseller, "reseller")
+        effective = effective_date(command.effective_date, context, reseller)
         account = _load_account(store, context, reseller_number)
         account.record_charge(amount, command.description, command.reference, effective, now)
         return _outcome(account, now)
@@ -138,7 +136,8 @@ def record_payment(
     now = context.received_at
 
     def handle() -> Outcome:
-        effective = effective_date(store, command.effective_date, context, reseller_number)
+        reseller = load(store, reseller_id(reseller_number), Reseller, "reseller")
+        effective = effective_date(command.effective_date, context, reseller)
         account = _load_account(store, context, reseller_number)
         account.record_payment(amount, command.method, command.reference, effective, now)
         return _outcome(account, now)

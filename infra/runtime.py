@@ -198,11 +198,16 @@ def start_kafka_feeds(
 ) -> list[threading.Thread]:
     s = runtime.settings
     threads = []
-    for projector in projectors:
+    # Idle feeds ask for the relay's positions every few polls: share a small pool for it.
+    relay_pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+        runtime.database_url, min_size=1, max_size=2, kwargs={"autocommit": True}, open=True
+    )
 
-        def published() -> dict[int, int]:
-            with runtime.connect() as conn:
-                return published_positions(conn)
+    def published() -> dict[int, int]:
+        with relay_pool.connection() as conn:
+            return published_positions(conn)
+
+    for projector in projectors:
 
         def run(projector: type[Projector] = projector) -> None:
             consumer = kafka_consumer(s, projector)
