@@ -182,8 +182,8 @@ def commission(store: Any, commission_id: str | UUID) -> Commission:
     return record
 
 
-def commissions_of(store: Any, source_prefix: str) -> list[Commission]:
-    """Every commission record whose source starts with the prefix, from the store's log."""
+def commissions_of(store: Any, customer_id: UUID) -> list[Commission]:
+    """Every commission record on a customer, from the store's log."""
     found: dict[UUID, Commission] = {}
     position = 0
     topic = "domain.commissions:Commission.Calculated"
@@ -192,7 +192,7 @@ def commissions_of(store: Any, source_prefix: str) -> list[Commission]:
     ):
         for notification in notifications:
             event = store.mapper.to_domain_event(notification)
-            if (event.source or "").startswith(source_prefix):
+            if event.customer_id == customer_id:
                 found[event.originator_id] = commission(store, event.originator_id)
         position = notifications[-1].id
     return list(found.values())
