@@ -132,3 +132,39 @@ def test_a_reversal_beyond_what_stands_is_refused_and_writes_nothing(store) -> N
         )  # fmt: skip
     assert refused.value.field == "amount"  # only 20.00 of that payment still stands
     assert store.recorder.max_notification_id() == before
+
+
+def test_the_holding_period_is_the_ledger_setting(store, monkeypatch) -> None:
+    from commands.commissions import configure_commissions
+    from infra.settings import Settings
+
+    monkeypatch.setenv("LEDGER_COMMISSION_HOLDING_DAYS", "7")
+    configure_commissions(Settings().commission_holding_days)
+    try:
+        r = reseller(store, "10.00")
+        who = customer(store, r.number)
+        inside = pay(store, who, "20.00", PAID_ON.isoformat())
+        after = pay(store, who, "20.00", PAID_ON.isoformat())
+        last_day = (PAID_ON + timedelta(days=6)).isoformat()
+        reverse(store, "refund", who, inside["payment_id"], "20.00", last_day)
+        reverse(
+            store,
+            "refund",
+            who,
+            after["payment_id"],
+            "20.00",
+            (PAID_ON + timedelta(days=7)).isoformat(),
+        )
+    finally:
+        configure_commissions(HOLD_DAYS)
+    (voided,) = inside["commissions"]
+    (cleared_later,) = after["commissions"]
+    records = {str(c.id): c for c in commissions_of(store, who)}
+    assert records[voided].status == "voided"
+    assert records[cleared_later].status == "pending"
+    assert records[cleared_later].hold_until == PAID_ON + timedelta(days=7)
+    assert sorted(str(c.commission_amount.amount) for c in records.values()) == [
+        "-2.00",
+        "2.00",
+        "2.00",
+    ]
