@@ -20,7 +20,7 @@ from eventsourcing.domain import Aggregate
 from pydantic import Field
 
 from commands.catalogue import load_tariff, retail_price
-from commands.commissions import accrue
+from commands.commissions import accrue, accrue_payment, reverse_payment
 from commands.credit import effective_date
 from commands.customers import load_customer_in_scope
 from commands.errors import NotFound, Unprocessable
@@ -285,12 +285,22 @@ class FailedPayment(CommandModel):
     reason: str = Field(min_length=1, max_length=300)
 
 
+PaymentRef = Field(
+    default=None,
+    max_length=64,
+    pattern=r"^[A-Za-z0-9._:-]+$",
+    description="The payment this reverses: inside its holding period its pending commissions "
+    "are voided, after it they are clawed back",
+)
+
+
 class CreditNote(CommandModel):
     invoice_id: str = Field(max_length=64)
     net: Amount = Field(gt=0)
     currency: Currency
     reason: str = Field(min_length=1, max_length=300)
     effective_date: date | None = None
+    payment_id: str | None = PaymentRef
 
 
 class Refund(CommandModel):
@@ -298,6 +308,38 @@ class Refund(CommandModel):
     currency: Currency
     method: Literal["card", "bank_transfer", "cash", "wallet", "crypto"]
     effective_date: date | None = None
+    payment_id: str | None = PaymentRef
+
+
+class Chargeback(CommandModel):
+    payment_id: str = Field(max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")
+    amount: Amount = Field(gt=0)
+    currency: Currency
+    reason: str = Field(min_length=1, max_length=300)
+    effective_date: date | None = None
+
+
+def payment_source(account: CustomerAccount, payment_id: str) -> str:
+    return f"payment:{account.id}:{payment_id}"
+
+
+def _commission_reversal(
+    store: Store,
+    account: CustomerAccount,
+    customer: Customer,
+    payment_id: str | None,
+    amount: Money,
+    day: date,
+    reversal: str,
+) -> list[Aggregate]:
+    """Commissions of a reversal: judged against the payment it names, else a clawback."""
+    if payment_id is None:
+        return list(accrue(store, customer, -amount, day, reversal))
+    if payment_id not in account.payments:
+        raise NotFound("payment not found", field="payment_id")
+    return reverse_payment(
+        store, customer, payment_source(account, payment_id), amount, day, reversal
+    )
 
 
 CARD_NUMBER_DIGITS = 13
@@ -357,13 +399,15 @@ def record_customer_payment(
         account.receive_payment(
             payment_id, amount, command.method, command.reference, day, handling
         )
-        commissions = accrue(store, customer, amount, day, f"payment:{account.id}:{payment_id}")
+        commissions, basis = accrue_payment(
+            store, customer, amount, day, payment_source(account, payment_id)
+        )
         body = {
             "payment_id": payment_id,
             "handling": handling,
             "commissions": [str(c.id) for c in commissions],
         }
-        return body, commissions
+        return body, [*commissions, basis]
 
     return _customer_money_command(
         store,
@@ -414,8 +458,10 @@ def issue_credit_note(
         if command.invoice_id not in account.invoices:
             raise NotFound("invoice not found", field="invoice_id")
         total = account.issue_credit_note(note_id, command.invoice_id, net, command.reason, day)
-        clawback = accrue(store, customer, -total, day, f"credit-note:{note_id}")
-        return {"credit_note_id": note_id, "credited_total": str(total.amount)}, clawback
+        changed = _commission_reversal(
+            store, account, customer, command.payment_id, total, day, f"credit-note:{note_id}"
+        )
+        return {"credit_note_id": note_id, "credited_total": str(total.amount)}, changed
 
     return _customer_money_command(
         store,
@@ -440,8 +486,8 @@ def issue_refund(
     ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
         day = effective_date(command.effective_date, context, reseller)
         account.refund(refund_id, amount, command.method, day)
-        return {"refund_id": refund_id}, accrue(
-            store, customer, -amount, day, f"refund:{refund_id}"
+        return {"refund_id": refund_id}, _commission_reversal(
+            store, account, customer, command.payment_id, amount, day, f"refund:{refund_id}"
         )
 
     return _customer_money_command(
@@ -451,6 +497,36 @@ def issue_refund(
         Permission.BILLING_MANAGE,
         act,
         "refund",
+        command.model_dump(mode="json"),
+        201,
+    )
+
+
+def record_chargeback(
+    store: Store, context: RequestContext, customer_id: UUID, command: Chargeback
+) -> CommandResult:
+    """The payer's bank took a payment back: cash leaves, and the payment's commissions are
+    voided (inside its holding period) or clawed back (after it)."""
+    amount = money(command.amount, command.currency)
+    chargeback_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"chargeback:{context.request_id}"))
+
+    def act(
+        account: CustomerAccount, customer: Customer, reseller: Reseller
+    ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
+        day = effective_date(command.effective_date, context, reseller)
+        account.charge_back(chargeback_id, command.payment_id, amount, command.reason, day)
+        changed = _commission_reversal(
+            store, account, customer, command.payment_id, amount, day, f"chargeback:{chargeback_id}"
+        )
+        return {"chargeback_id": chargeback_id, "payment_id": command.payment_id}, changed
+
+    return _customer_money_command(
+        store,
+        context,
+        customer_id,
+        Permission.BILLING_MANAGE,
+        act,
+        "chargeback",
         command.model_dump(mode="json"),
         201,
     )

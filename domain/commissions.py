@@ -46,6 +46,22 @@ def commission_on(base: Money, rate_percent: Decimal) -> Money:
     return round_down(percent_of(base, rate_percent), base.currency)
 
 
+def payable_account(reseller_number: int) -> str:
+    return f"liabilities:commission_payable:{reseller_number}"
+
+
+def commission_postings(reseller_number: int, amount: Money) -> list[Posting]:
+    """Commission expense against the reseller's payable; reversed for a negative amount."""
+    payable = payable_account(reseller_number)
+    if amount.is_positive:
+        entry = JournalEntry((debit(COMMISSION_EXPENSE, amount), credit(payable, amount)))
+    elif amount.amount < 0:
+        entry = JournalEntry((debit(payable, -amount), credit(COMMISSION_EXPENSE, -amount)))
+    else:
+        return []
+    return list(entry.postings)
+
+
 def pass_through_shares(
     chain: Sequence[tuple[int, Decimal]], base: Money
 ) -> list[tuple[int, Money]]:
@@ -115,6 +131,7 @@ class Commission(Aggregate):
         self.status = status
         self.hold_until = hold_until
         self.source = source
+        self.posted = bool(postings)
 
     @classmethod
     def calculate(
@@ -177,37 +194,67 @@ class Commission(Aggregate):
         source: str,
     ) -> Commission:
         """A recurring commission accrued on a customer payment (or, with a negative base, the
-        clawback of a refund or credit note): pending until the holding period ends. It is a
-        ledger entry: commission expense against what is payable to the reseller."""
-        payable = f"liabilities:commission_payable:{reseller_number}"
-        postings: list[Posting] = []
-        if amount.is_positive:
-            postings = list(
-                JournalEntry((debit(COMMISSION_EXPENSE, amount), credit(payable, amount))).postings
+        clawback of a refund or credit note): pending until the holding period ends."""
+        return cls.record(
+            commission_id,
+            reseller_number,
+            customer_id,
+            "recurring",
+            base_amount,
+            commission_rate,
+            amount,
+            (on, on),
+            "pending",
+            hold_until,
+            source,
+        )
+
+    @classmethod
+    def record(
+        cls,
+        commission_id: UUID,
+        reseller_number: int,
+        customer_id: UUID | None,
+        commission_type: str,
+        base_amount: Money,
+        commission_rate: Decimal,
+        amount: Money,
+        period: tuple[date, date],
+        status: str,
+        hold_until: date | None,
+        source: str,
+    ) -> Commission:
+        """A commission record that is a ledger entry: commission expense against what is
+        payable to the reseller (reversed for a negative amount). A deterministic id (from the
+        source and the reseller) makes recording it idempotent."""
+        if commission_type not in COMMISSION_TYPES:
+            raise DomainError(
+                f"commission_type must be one of {', '.join(COMMISSION_TYPES)}",
+                field="commission_type",
             )
-        elif amount.amount < 0:
-            postings = list(
-                JournalEntry(
-                    (debit(payable, -amount), credit(COMMISSION_EXPENSE, -amount))
-                ).postings
-            )
-        # A deterministic id (from the source and the reseller) makes accrual idempotent.
+        if period[1] < period[0]:
+            raise DomainError("period_end is before period_start", field="period_end")
+        # Only a clawback (a negative amount) is born approved: it is owed back at once.
+        if status not in ("pending", "calculated") and not (
+            status == "approved" and amount.amount < 0
+        ):
+            raise DomainError("a new commission is pending or calculated", field="status")
         return cls._create(
             cls.Calculated,
             id=commission_id,
             reseller_number=reseller_number,
             customer_id=customer_id,
-            commission_type="recurring",
+            commission_type=commission_type,
             base_amount=base_amount,
             commission_rate=commission_rate,
             commission_amount=amount,
-            period_start=on,
-            period_end=on,
+            period_start=period[0],
+            period_end=period[1],
             adjusts=None,
-            status="pending",
+            status=status,
             hold_until=hold_until,
             source=source,
-            postings=postings,
+            postings=commission_postings(reseller_number, amount),
         )
 
     def clear(self, today: date) -> bool:
@@ -250,5 +297,27 @@ class Commission(Aggregate):
     def mark_paid(self) -> None:
         self._move("paid")
 
+    class Voided(Aggregate.Event):
+        from_status: str
+        to_status: str
+        note: str | None
+        postings: list[Posting]
+
+    @event(Voided)
+    def _void(
+        self, from_status: str, to_status: str, note: str | None, postings: list[Posting]
+    ) -> None:
+        self.status = to_status
+
     def void(self, reason: str) -> None:
-        self._move("voided", reason)
+        """Void the record; one that was posted is reversed, so its entries net to zero."""
+        if "voided" not in TRANSITIONS[self.status]:
+            raise InvalidTransition(
+                f"a {self.status} commission cannot become voided", field="status"
+            )
+        reversal = (
+            commission_postings(self.reseller_number, -self.commission_amount)
+            if self.posted
+            else []
+        )
+        self._void(self.status, "voided", reason, reversal)

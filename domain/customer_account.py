@@ -8,6 +8,8 @@ Every event that moves money carries its balanced postings (per reseller account
 - credit note (a net amount, taxed at the invoice's rate): Dr revenue, Dr tax payable;
   Cr receivable up to what the invoice still owes, Cr customer credit for the rest.
 - refund: from customer credit only: Dr customer credit, Cr cash.
+- chargeback (the payer's bank takes a payment back): Dr chargebacks receivable, Cr cash; the
+  amount is to be recovered from the customer, and never exceeds the payment.
 No invoice is ever paid or credited beyond its total; corrections are new events.
 """
 
@@ -49,6 +51,10 @@ def customer_credit(reseller: int) -> str:
 
 def cash(reseller: int) -> str:
     return f"assets:cash:{reseller}"
+
+
+def chargebacks_receivable(reseller: int) -> str:
+    return f"assets:chargebacks_receivable:{reseller}"
 
 
 def customer_account_id(customer_id: UUID) -> UUID:
@@ -440,6 +446,52 @@ class CustomerAccount(Aggregate):
         r = self.reseller_number
         postings = self._entry((debit, customer_credit(r), amount), (credit, cash(r), amount))
         self._refund(refund_id, amount, method, effective_date, postings)
+
+    class ChargedBack(Aggregate.Event):
+        chargeback_id: str
+        payment_id: str
+        amount: Money
+        reason: str
+        effective_date: date
+        postings: list[Posting]
+
+    @event(ChargedBack)
+    def _charged_back(
+        self,
+        chargeback_id: str,
+        payment_id: str,
+        amount: Money,
+        reason: str,
+        effective_date: date,
+        postings: list[Posting],
+    ) -> None:
+        # Accounts snapshotted before chargebacks existed have no such attribute yet.
+        taken = getattr(self, "chargebacks", {})
+        self.chargebacks = {
+            **taken,
+            payment_id: taken.get(payment_id, Money.zero(self.currency)) + amount,
+        }
+
+    def charge_back(
+        self, chargeback_id: str, payment_id: str, amount: Money, reason: str, effective_date: date
+    ) -> None:
+        """The payer's bank took (part of) a payment back; never more than the payment."""
+        self._money(amount)
+        paid = self.payments.get(payment_id)
+        if paid is None:
+            raise DomainError("no such payment on this account", field="payment_id")
+        taken = getattr(self, "chargebacks", {}).get(payment_id, Money.zero(self.currency))
+        if taken + amount > paid:
+            raise DomainError(
+                f"only {paid - taken} of this payment can be charged back", field="amount"
+            )
+        r = self.reseller_number
+        postings = self._entry(
+            (debit, chargebacks_receivable(r), amount), (credit, cash(r), amount)
+        )
+        self._charged_back(
+            chargeback_id, payment_id, amount, reason[:300], effective_date, postings
+        )
 
     # -- payment plans ----------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
 from commands.billing import BillingPeriod, bill_customer
+from commands.commission_periods import calculate_period
 from commands.commissions import clear_commission
 from commands.credit import expire_emergency_credit
 from commands.errors import CommandError
@@ -193,12 +194,28 @@ def expire_emergency_credit_job() -> None:
     sweep_emergency_credit()
 
 
+def calculate_commissions(reseller_number: int, period: str) -> dict[str, Any]:
+    """A reseller's period commissions (setup, usage, retention, performance); record ids are
+    derived from what they are for, so a redelivered job creates nothing new."""
+    result = calculate_period(
+        _store(), _context(f"job:commissions:{reseller_number}:{period}"), reseller_number, period
+    )
+    log.info("job.commissions_calculated", reseller=reseller_number, period=period)
+    return {"status": result.status_code, "body": result.body}
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
+def calculate_commissions_job(reseller_number: int, period: str) -> None:
+    calculate_commissions(reseller_number, period)
+
+
 ACTORS = (
     bill_customer_job,
     billing_run_job,
     billing_cycle_run_job,
     expire_emergency_credit_job,
     clear_commissions_job,
+    calculate_commissions_job,
 )
 
 

@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool
 
 from api.deps import ApiConfig, ApiServices
 from commands.auth import AuthConfig, AuthServices
+from commands.commissions import configure_commissions
 from commands.principal import Principal, RequestContext
 from commands.tokens import IssueToken, issue_token
 from domain.access import Role
@@ -123,6 +124,7 @@ def auth_services(s: Settings, pool: ConnectionPool[psycopg.Connection[Any]]) ->
 
 
 def open_runtime(settings: Settings) -> Runtime:
+    configure_commissions(settings.commission_holding_days)
     url = settings.database_url or start_embedded(settings.data_dir)
     ensure_database(url)
     store = open_store(

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     login_max_lockout_s: int = Field(default=3_600, ge=1, le=604_800)
     password_min_length: int = Field(default=12, ge=8, le=128)
     password_min_classes: int = Field(default=2, ge=1, le=4)
+    commission_holding_days: int = Field(
+        default=30,
+        ge=0,
+        le=365,
+        description="Days a payment's commissions stay pending; a reversal inside them voids",
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

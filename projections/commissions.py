@@ -66,6 +66,7 @@ class CommissionsProjector(Projector):
     handlers: ClassVar[dict[str, Handler]] = {
         "Commission.Calculated": _calculated,
         "Commission.StatusChanged": _status,
+        "Commission.Voided": _status,
     }
 
 
@@ -115,3 +116,64 @@ def list_commissions(
         }
         for r in rows
     ]
+
+
+def consolidated(
+    conn: Connection[Any],
+    reseller_ids: list[int],
+    period_start: date | None,
+    period_end: date | None,
+) -> dict[str, Any]:
+    """Commission per reseller and in total, by type and by status, over the given resellers
+    (records overlapping the period). Sums are of recorded amounts, never re-derived."""
+    schema = pgsql.Identifier(CommissionsProjector.live_schema())
+    query = pgsql.SQL(
+        "SELECT reseller_id, currency, commission_type, status, count(*) AS records,"
+        " sum(commission_amount) AS amount FROM {}.commissions WHERE reseller_id = ANY(%s)"
+    ).format(schema)
+    params: list[Any] = [reseller_ids]
+    if period_start is not None:
+        query += pgsql.SQL(" AND period_end >= %s")
+        params.append(period_start)
+    if period_end is not None:
+        query += pgsql.SQL(" AND period_start <= %s")
+        params.append(period_end)
+    query += pgsql.SQL(" GROUP BY reseller_id, currency, commission_type, status")
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(query, params)
+        rows = cur.fetchall()
+
+    def empty(currency: str) -> dict[str, Any]:
+        return {"currency": currency, "records": 0, "total": Decimal(0), "by_type": {},
+                "by_status": {}}  # fmt: skip
+
+    per_reseller: dict[tuple[int, str], dict[str, Any]] = {}
+    totals: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for summary in (
+            per_reseller.setdefault((row["reseller_id"], row["currency"]), empty(row["currency"])),
+            totals.setdefault(row["currency"], empty(row["currency"])),
+        ):
+            summary["records"] += row["records"]
+            summary["total"] += row["amount"]
+            for group, key in (("by_type", "commission_type"), ("by_status", "status")):
+                bucket = summary[group]
+                bucket[row[key]] = bucket.get(row[key], Decimal(0)) + row["amount"]
+
+    def shown(summary: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **summary,
+            "total": str(summary["total"]),
+            "by_type": {k: str(v) for k, v in sorted(summary["by_type"].items())},
+            "by_status": {k: str(v) for k, v in sorted(summary["by_status"].items())},
+        }
+
+    return {
+        "resellers": [
+            {"reseller_id": number, **shown(per_reseller[(number, currency)])}
+            for number in reseller_ids
+            for (n, currency) in sorted(per_reseller)
+            if n == number
+        ],
+        "totals": [shown(totals[c]) for c in sorted(totals)],
+    }

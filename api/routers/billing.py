@@ -3,6 +3,7 @@ refunds, billing runs, closing the books, and the credit account's controls."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -17,6 +18,7 @@ from api.deps import (
     parse_uuid,
     wait_until,
 )
+from api.routers.commission_plans import period_bounds
 from api.schemas import PROBLEMS
 from commands import billing, catalogue, credit, services
 from commands import commissions as commissions_commands
@@ -163,6 +165,16 @@ def refund(customer_id: str, command: billing.Refund, context: Context, s: Servi
     """Pay customer credit back out (never more than the credit on hand)."""
     uid = parse_uuid(customer_id, "customer")
     return command_response(billing.issue_refund(s.store, context, uid, command))
+
+
+@router.post("/customers/{customer_id}/chargebacks", status_code=201, responses=PROBLEMS)
+def chargeback(
+    customer_id: str, command: billing.Chargeback, context: Context, s: Services
+) -> Response:
+    """The payer's bank took a payment back; its commissions are voided inside the holding
+    period and clawed back after it."""
+    uid = parse_uuid(customer_id, "customer")
+    return command_response(billing.record_chargeback(s.store, context, uid, command))
 
 
 @router.post("/billing/runs", status_code=202, responses=PROBLEMS)
@@ -324,6 +336,7 @@ def commissions(
     context: Context,
     s: Services,
     conn: ReadConnection,
+    period: Annotated[str | None, Query(max_length=7, examples=["2024-01"])] = None,
     period_start: date | None = None,
     period_end: date | None = None,
     commission_type: Literal["setup", "recurring", "usage", "retention", "performance"]
@@ -336,14 +349,21 @@ def commissions(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     wait_for_position: Annotated[int | None, Query(ge=0)] = None,
 ) -> list[dict[str, Any]]:
-    """Commission records (seed §5.1 fields); filters: period, type, status, customer."""
+    """Commission records (seed §5.1 fields); filters: period (`YYYY-MM`, or `period_start`
+    and `period_end`), type, status, customer."""
+    start, end = period_bounds(period, period_start, period_end)
     number = context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.BILLING_VIEW)
     wait_until(s, conn, CommissionsProjector, wait_for_position, number, 2_000)
-    target = None if customer_id is None else str(parse_uuid(customer_id, "customer"))
+    target = None
+    if customer_id is not None:
+        try:
+            target = str(uuid.UUID(customer_id))
+        except ValueError:
+            raise Unprocessable("customer_id must be a customer id", field="customer_id") from None
     limit = min(limit, s.config.page_size_max)
     return list_commissions(
-        conn, number, period_start, period_end, commission_type, status, target, limit, offset
+        conn, number, start, end, commission_type, status, target, limit, offset
     )
 
 

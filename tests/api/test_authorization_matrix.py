@@ -236,6 +236,36 @@ def _token(store: Any, number: int) -> str:
     return str(json.loads(result.body)["token_id"])
 
 
+_plan_versions: dict[int, int] = {}
+
+
+def _next_plan(number: int) -> dict[str, Any]:
+    """A plan version for the reseller, each starting a day after its last."""
+    _plan_versions[number] = _plan_versions.get(number, 0) + 1
+    day = date(2019, 1, 1) + timedelta(days=_plan_versions[number])
+    return {"effective_from": day.isoformat(), "recurring": {"rate": "5.00"}}
+
+
+def _paid_customer(store: Any, number: int) -> tuple[str, str]:
+    from commands.billing import CustomerPayment, record_customer_payment
+
+    customer = _customer(store, number)["customer_id"]
+    payment_id = f"m{uuid.uuid4().hex[:12]}"
+    record_customer_payment(
+        store,
+        context(),
+        uuid.UUID(customer),
+        CustomerPayment(payment_id=payment_id, amount="10.00", currency="USD", method="cash"),
+    )
+    return customer, payment_id
+
+
+def _chargeback(store: Any, number: int) -> Request:
+    customer, payment_id = _paid_customer(store, number)
+    body = {"payment_id": payment_id, "amount": "1.00", "currency": "USD", "reason": "m"}
+    return f"/reseller/api/customers/{customer}/chargebacks", None, body
+
+
 POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
@@ -659,6 +689,30 @@ POLICY: dict[tuple[str, str], Any] = {
     ),
     ("GET", "/reseller/api/activity/team"): Scoped(
         P.ACTIVITY_VIEW, lambda s, n: ("/reseller/api/activity/team", {"reseller_id": n}, None)
+    ),
+    ("POST", "/reseller/api/resellers/{reseller_id}/commission-plans"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (f"/reseller/api/resellers/{n}/commission-plans", None, _next_plan(n)),
+        isp_only=True,
+    ),
+    ("GET", "/reseller/api/resellers/{reseller_id}/commission-plans"): Scoped(
+        P.BILLING_VIEW, lambda s, n: (f"/reseller/api/resellers/{n}/commission-plans", None, None)
+    ),
+    ("POST", "/reseller/api/commissions/calculations"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            "/reseller/api/commissions/calculations",
+            None,
+            {"reseller_id": n, "period": "2024-01"},
+        ),
+        isp_only=True,
+    ),
+    ("GET", "/reseller/api/commissions/consolidated"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: ("/reseller/api/commissions/consolidated", {"reseller_id": n}, None),
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/chargebacks"): Scoped(
+        P.BILLING_MANAGE, _chargeback
     ),
 }
 
