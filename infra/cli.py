@@ -347,8 +347,12 @@ def verify(
     settings = runtime.settings
     if public_key:
         keys = [load_public_key(path.read_bytes()) for path in public_key]
-    else:
+    elif signing_key_path_of(settings).exists():
         keys = [load_or_create_signing_key(signing_key_path_of(settings)).public_key()]
+    else:
+        runtime.close()
+        typer.echo("no checkpoint key here: pass the signer's --public-key", err=True)
+        raise typer.Exit(2)
     try:
         with psycopg.connect(runtime.database_url) as conn:
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ

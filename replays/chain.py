@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -221,11 +222,27 @@ def read_checkpoint_lines(directory: Path) -> Iterator[CheckpointLine]:
                     yield CheckpointLine(path, number, None, f"unreadable: {error}")
 
 
+def _last_line(path: Path, block_size: int = 65_536) -> bytes:
+    """The file's last non-empty line, read from the end (the files grow all day)."""
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        end = handle.tell()
+        tail = b""
+        while end > 0:
+            start = max(0, end - block_size)
+            handle.seek(start)
+            tail = handle.read(end - start) + tail
+            end = start
+            stripped = tail.rstrip(b"\n")
+            if b"\n" in stripped:
+                return stripped.rsplit(b"\n", 1)[1]
+        return tail.strip()
+
+
 def last_checkpoint(directory: Path) -> Checkpoint | None:
     """The most recently written checkpoint (the chainer continues from it)."""
-    files = checkpoint_files(directory)
-    for path in reversed(files):
-        lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        if lines:
-            return Checkpoint.from_json(lines[-1])
+    for path in reversed(checkpoint_files(directory)):
+        line = _last_line(path)
+        if line:
+            return Checkpoint.from_json(line.decode())
     return None
