@@ -7,6 +7,7 @@ import signal
 import sys
 import threading
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -281,6 +282,93 @@ def migrate() -> None:
     """Create the event store, read-model and relay tables (idempotent)."""
     _runtime().close()
     typer.echo("ok")
+
+
+@app.command()
+def chain(
+    checkpoint: Annotated[
+        bool, typer.Option(help="Sign a checkpoint at the head even if none is due yet")
+    ] = False,
+) -> None:
+    """Extend the tamper-evidence chain over every committed event once (the worker does this
+    continuously) and sign a checkpoint when one is due."""
+    from dataclasses import replace
+
+    from infra.chainer import chain_until_caught_up, chainer_config
+
+    runtime = _runtime()
+    try:
+        config = chainer_config(runtime.settings, runtime.store)
+        if checkpoint:
+            config = replace(config, checkpoint_every_events=1, checkpoint_every_s=0)
+        with runtime.connect() as conn:
+            chained = chain_until_caught_up(conn, config)
+    finally:
+        runtime.close()
+    typer.echo(f"chained {chained} event(s)")
+
+
+@app.command("checkpoint-key")
+def checkpoint_key() -> None:
+    """Print the checkpoint signing key's public half (PEM) for auditors."""
+    from infra.chainer import load_or_create_signing_key, signing_key_path_of
+    from replays.chain import key_id, public_key_pem
+
+    settings = get_settings()
+    public = load_or_create_signing_key(signing_key_path_of(settings)).public_key()
+    typer.echo(f"# checkpoint key id {key_id(public)}")
+    typer.echo(public_key_pem(public), nl=False)
+
+
+@app.command()
+def verify(
+    public_key: Annotated[
+        list[Path] | None,
+        typer.Option(help="Trust only these public keys (PEM); default: the configured key's"),
+    ] = None,
+    checkpoint_dir: Annotated[
+        Path | None, typer.Option(help="Overrides LEDGER_CHECKPOINT_DIR")
+    ] = None,
+) -> None:
+    """Recompute the hash chain from the events table, check it against the chain table and
+    every signed checkpoint; exit 1 naming the first bad position."""
+    import psycopg
+
+    from infra.chainer import (
+        checkpoint_dir_of,
+        events_table,
+        load_or_create_signing_key,
+        signing_key_path_of,
+    )
+    from replays.chain import key_id, load_public_key
+    from replays.verify import verify_store
+
+    runtime = _runtime()
+    settings = runtime.settings
+    if public_key:
+        keys = [load_public_key(path.read_bytes()) for path in public_key]
+    elif signing_key_path_of(settings).exists():
+        keys = [load_or_create_signing_key(signing_key_path_of(settings)).public_key()]
+    else:
+        runtime.close()
+        typer.echo("no checkpoint key here: pass the signer's --public-key", err=True)
+        raise typer.Exit(2)
+    try:
+        with psycopg.connect(runtime.database_url) as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
+            report = verify_store(
+                conn,
+                events_table(runtime.store),
+                checkpoint_dir or checkpoint_dir_of(settings),
+                {key_id(key): key for key in keys},
+            )
+            conn.rollback()
+    finally:
+        runtime.close()
+    for line in report.lines():
+        typer.echo(line)
+    raise typer.Exit(0 if report.ok else 1)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from infra.auth_store import (
     embedded_secret_key,
     ensure_auth_tables,
 )
+from infra.chainer import ensure_chain_tables, start_chainer
 from infra.database import create_read_models, ensure_database, start_embedded
 from infra.event_store import LedgerStore, open_store
 from infra.jobs import (
@@ -134,6 +135,7 @@ def open_runtime(settings: Settings) -> Runtime:
         create_read_models(conn)
         ensure_relay_tables(conn)
         ensure_auth_tables(conn)
+        ensure_chain_tables(conn)
     return Runtime(settings, url, store)
 
 
@@ -262,6 +264,7 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
             clear_commissions_job.send()
 
     threading.Thread(target=sweep, name="expiry-sweep", daemon=True).start()
+    start_chainer(s, runtime.store, runtime.database_url, stopping)  # one active: advisory lock
     # Catch up on anything that fell due while no worker ran.
     expire_emergency_credit_job.send()
     clear_commissions_job.send()

@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     log_json: bool = True
+    chain_poll_ms: int = Field(default=1_000, ge=10, le=60_000)
+    chain_batch_size: int = Field(default=1_000, ge=1, le=10_000)
+    checkpoint_every_events: int = Field(default=1_000, ge=1, le=1_000_000)
+    checkpoint_every_s: int = Field(default=300, ge=1, le=86_400)
+    checkpoint_dir: Path | None = Field(
+        default=None, description="Signed checkpoint files; unset = LEDGER_DATA_DIR/checkpoints"
+    )
+    checkpoint_key_file: Path | None = Field(
+        default=None,
+        description="Ed25519 signing key (PEM); unset = LEDGER_DATA_DIR/checkpoint-signing.pem",
+    )
 
 
 @lru_cache(maxsize=1)
