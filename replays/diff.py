@@ -145,7 +145,8 @@ def diff_by_key(
     conn: Connection[Any], projector: type[Projector], left: str, right: str
 ) -> list[KeyedTableDiff]:
     """Compare every table of the projector in two schemas row by row, by primary key. A table
-    without a primary key is compared as whole rows (the row is its own key)."""
+    without a primary key is compared as whole rows (the row is its own key; its counts are
+    those of the sample)."""
     diffs = []
     for table, _order in projector.tables:
         keys = primary_key(conn, left, table)
