@@ -6,6 +6,7 @@ import json
 import signal
 import sys
 import threading
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -20,6 +21,7 @@ from commands.tokens import IssueToken, issue_token
 from domain.access import Role
 from infra.jobs import make_broker, start_jobs
 from infra.logging import configure_logging
+from infra.progress import ReplayProgress
 from infra.runtime import (
     Runtime,
     bootstrap_token,
@@ -33,7 +35,8 @@ from infra.runtime import (
 from infra.settings import get_settings
 from projections.base import Projector
 from projections.registry import PROJECTORS
-from replays.diff import diff_schemas
+from replays.as_of import SchemaRefused, build_as_of, check_auditor_schema, position_at
+from replays.diff import diff_by_key
 from replays.rebuild import drop_schema, rebuild
 
 app = typer.Typer(help="Reseller Ledger: an event-sourced ledger for an ISP's resellers.")
@@ -173,57 +176,120 @@ def project(
         runtime.close()
 
 
+def _instant(value: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"not an ISO 8601 instant: {value!r}") from None
+    if instant.tzinfo is None:
+        raise typer.BadParameter("give the instant with its offset, e.g. 2026-12-31T23:59:59Z")
+    return instant
+
+
 @app.command()
 def replay(
     name: Annotated[str, typer.Argument(help="Projector name")],
     schema: Annotated[
-        str | None, typer.Option(help="Rebuild into this schema and leave live untouched")
+        str | None,
+        typer.Option(help="Write to this schema (an auditor's copy) and leave live untouched"),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Only events recorded up to this instant (ISO 8601 with offset); "
+            "writes to --schema or asof_<name>_<instant>",
+        ),
     ] = None,
 ) -> None:
-    """Rebuild a projection from the event store and swap it in atomically."""
+    """Rebuild a projection from the event store and swap it in atomically, or write it to a
+    named schema (as of now, or --as-of an instant) without touching the live one."""
     runtime = _runtime()
     projector = _projectors([name])[0]
-    head = runtime.store.recorder.max_notification_id() or 0
-    with runtime.connect() as conn:
-
-        def progress(events: int, position: int) -> None:
-            percent = 100 * position / head if head else 100
-            typer.echo(f"\r{projector.name}: position {position}/{head} ({percent:.0f}%)", nl=False)
-
-        report = rebuild(
-            runtime.store, conn, projector, runtime.settings.projector_batch_size, schema, progress
-        )
-    typer.echo(
-        f"\n{report.projector}: {report.events} events in {report.seconds:.2f}s "
-        f"({report.events_per_second:,.0f} events/s) -> schema {report.schema}"
-        f"{' (swapped in)' if report.swapped else ''}"
+    instant = _instant(as_of) if as_of is not None else None
+    batch_size = runtime.settings.projector_batch_size
+    try:
+        with runtime.connect() as conn:
+            if instant is None and schema is None:
+                head = runtime.store.recorder.max_notification_id() or 0
+                progress = ReplayProgress(projector.name, 0, head)
+                report = rebuild(runtime.store, conn, projector, batch_size, None, progress)
+                progress.finish()
+                target = report.schema
+            else:
+                if instant is None:
+                    row = conn.execute("SELECT clock_timestamp()").fetchone()
+                    instant = row[0] if row else datetime.now(UTC)
+                target = schema or f"asof_{projector.name}_{instant.astimezone(UTC):%Y%m%dt%H%M%Sz}"
+                check_auditor_schema(conn, target)
+                position = position_at(runtime.store, conn, instant)
+                progress = ReplayProgress(projector.name, 0, position)
+                build = build_as_of(
+                    runtime.store, conn, projector, instant, target, batch_size, progress
+                )
+                progress.finish()
+                report = build.report
+    except SchemaRefused as refused:
+        typer.echo(f"refused: {refused}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        runtime.close()
+    where = (
+        "swapped in"
+        if report.swapped or instant is None
+        else f"as of {instant.isoformat()}, events up to position {position}"
     )
-    runtime.close()
+    typer.echo(
+        f"{report.projector}: {report.events:,} events in {report.seconds:.2f}s "
+        f"({report.events_per_second:,.0f} events/s) -> schema {target} ({where})"
+    )
 
 
 @app.command()
 def diff(name: Annotated[str, typer.Argument(help="Projector name")]) -> None:
-    """Compare the live projection with a fresh rebuild, row by row; exit 1 on differences."""
+    """Compare the live projection with a fresh rebuild, row by row by primary key, naming each
+    differing key and column; exit 1 on differences."""
     runtime = _runtime()
     projector = _projectors([name])[0]
     shadow = f"{projector.live_schema()}__diff"
-    with runtime.connect() as conn:
-        rebuild(runtime.store, conn, projector, runtime.settings.projector_batch_size, shadow)
-        diffs = diff_schemas(conn, projector, projector.live_schema(), shadow)
-        drop_schema(conn, shadow)
-    runtime.close()
-    equal = True
+    try:
+        with runtime.connect() as conn:
+            head = runtime.store.recorder.max_notification_id() or 0
+            progress = ReplayProgress(f"{projector.name} (rebuild)", 0, head)
+            rebuild(
+                runtime.store,
+                conn,
+                projector,
+                runtime.settings.projector_batch_size,
+                shadow,
+                progress,
+            )
+            progress.finish()
+            diffs = diff_by_key(conn, projector, projector.live_schema(), shadow)
+            drop_schema(conn, shadow)
+    finally:
+        runtime.close()
     for table in diffs:
-        equal = equal and table.equal
         typer.echo(
-            f"{table.table}: live {table.left_rows} rows, rebuild {table.right_rows} rows, "
-            f"{len(table.only_in_left)} only live, {len(table.only_in_right)} only rebuilt"
+            f"{table.table}: live {table.left_rows} rows, rebuild {table.right_rows} rows; "
+            f"{table.only_in_left_count} only live, {table.only_in_right_count} only rebuilt, "
+            f"{table.changed_count} differ"
         )
-        for row in table.only_in_left:
-            typer.echo(f"  live only: {row}")
-        for row in table.only_in_right:
-            typer.echo(f"  rebuild only: {row}")
-    raise typer.Exit(0 if equal else 1)
+        for key in table.only_in_left:
+            typer.echo(f"  only live: {_key_text(key)}")
+        for key in table.only_in_right:
+            typer.echo(f"  only rebuilt: {_key_text(key)}")
+        for change in table.changed:
+            columns = ", ".join(
+                f"{column}: live {live!r} != rebuilt {rebuilt!r}"
+                for column, (live, rebuilt) in change.columns.items()
+            )
+            typer.echo(f"  differs: {_key_text(change.key)}: {columns}")
+    raise typer.Exit(0 if all(t.equal for t in diffs) else 1)
+
+
+def _key_text(key: dict[str, object]) -> str:
+    return ", ".join(f"{column}={value}" for column, value in key.items())
 
 
 @admin.command("create-reseller")

@@ -7,13 +7,14 @@ PostgreSQL URL into the library's settings. Use cases live in `commands/`, not h
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 import psycopg
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder, Transcoding
+from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 
 from domain.catalogue import Counter
@@ -115,6 +116,74 @@ def open_store(database_url: str, **options: Any) -> LedgerStore:
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
         try:
-            return LedgerStore(env=store_env(database_url, **options))
+            store = LedgerStore(env=store_env(database_url, **options))
+            ensure_recorded_at(conn, store)
+            return store
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
+
+
+RECORDED_AT_COLUMN = "recorded_at"
+BACKFILL_BATCH = 1000
+
+
+def ensure_recorded_at(conn: psycopg.Connection[Any], store: LedgerStore) -> None:
+    """Give the events table a `recorded_at` column: the database's clock_timestamp() when the
+    row was inserted. Saves insert while holding the table's exclusive lock, so recorded_at
+    follows the log's order; that makes "as known at instant T" a prefix of the log
+    (`replays.as_of`). Rows stored before the column existed take their event's own timestamp.
+    """
+    schema = store.recorder.datastore.schema  # type: ignore[attr-defined]
+    table = store.recorder.events_table_name  # type: ignore[attr-defined]
+    present = conn.execute(
+        "SELECT 1 FROM information_schema.columns"
+        " WHERE table_schema = %s AND table_name = %s AND column_name = %s",
+        (schema, table, RECORDED_AT_COLUMN),
+    ).fetchone()
+    if present:
+        return
+    ident = pgsql.Identifier(schema, table)
+    column = pgsql.Identifier(RECORDED_AT_COLUMN)
+    with conn.transaction():
+        conn.execute(pgsql.SQL("ALTER TABLE {} ADD COLUMN {} timestamptz").format(ident, column))
+        conn.execute(
+            pgsql.SQL("ALTER TABLE {} ALTER COLUMN {} SET DEFAULT clock_timestamp()").format(
+                ident, column
+            )
+        )
+    _backfill_recorded_at(conn, store, ident, column)
+    conn.execute(pgsql.SQL("ALTER TABLE {} ALTER COLUMN {} SET NOT NULL").format(ident, column))
+
+
+def _backfill_recorded_at(
+    conn: psycopg.Connection[Any],
+    store: LedgerStore,
+    ident: pgsql.Identifier,
+    column: pgsql.Identifier,
+) -> None:
+    transcoder = store.mapper.transcoder
+    after = 0
+    while True:
+        rows = conn.execute(
+            pgsql.SQL(
+                "SELECT notification_id, state FROM {} WHERE {} IS NULL AND notification_id > %s"
+                " ORDER BY notification_id LIMIT %s"
+            ).format(ident, column),
+            (after, BACKFILL_BATCH),
+        ).fetchall()
+        if not rows:
+            return
+        updates = []
+        for notification_id, state in rows:
+            timestamp = transcoder.decode(bytes(state)).get("timestamp")
+            updates.append(
+                (timestamp if isinstance(timestamp, datetime) else None, notification_id)
+            )
+        with conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                pgsql.SQL(
+                    "UPDATE {} SET {} = coalesce(%s, clock_timestamp()) WHERE notification_id = %s"
+                ).format(ident, column),
+                updates,
+            )
+        after = rows[-1][0]

@@ -43,18 +43,22 @@ def rebuild(
     batch_size: int,
     target_schema: str | None = None,
     on_batch: Callable[[int, int], None] | None = None,
+    stop: int | None = None,
 ) -> RebuildReport:
-    """Replay the whole log into a fresh schema. Without `target_schema` the result replaces
-    the live projection; with one, it is left there for inspection (e.g. by an auditor)."""
+    """Replay the whole log (or its events up to position `stop`) into a fresh schema. Without
+    `target_schema` the result replaces the live projection; with one, it is left there for
+    inspection (e.g. by an auditor). Only a full replay may replace the live projection."""
     live = projector.live_schema()
     shadow = target_schema or f"{live}__rebuild"
     if shadow == live:
         raise ValueError("the target schema must not be the live one")
+    if stop is not None and target_schema is None:
+        raise ValueError("a replay up to a position goes into a named schema, never live")
     started = time.perf_counter()
     drop_schema(conn, shadow)
     projector.create(conn, shadow)
     events = catch_up_from_store(
-        store, conn, projector, batch_size, schema=shadow, on_batch=on_batch
+        store, conn, projector, batch_size, schema=shadow, stop=stop, on_batch=on_batch
     )
     swapped = False
     if target_schema is None:
