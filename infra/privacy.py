@@ -107,16 +107,19 @@ class SubjectKeyring:
         # Without a master key the process still runs (the relay, say, never needs one) but
         # refuses to touch personal data.
         self._master_cipher = None if master_key is None else AESGCM(master_key)
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            ensure_privacy_tables(conn)
+        # No idle connection is held: the cache answers almost every lookup, and a process
+        # that never touches personal data (the relay) never opens one.
         self._pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
             database_url,
-            min_size=1,
+            min_size=0,
             max_size=pool_size,
+            max_idle=60,
             kwargs={"autocommit": True},
             open=True,
             name="privacy-keys",
         )
-        with self._pool.connection() as conn:
-            ensure_privacy_tables(conn)
         # subject -> (data key, or None once erased; monotonic expiry)
         self._cache: OrderedDict[UUID, tuple[bytes | None, float]] = OrderedDict()
         self._lock = threading.Lock()

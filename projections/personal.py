@@ -51,15 +51,18 @@ def unsealer_of(store: object) -> Unsealer | None:
 
 
 def _open(value: Any, unsealer: Unsealer) -> Any:
+    """The value with sealed parts opened; the very same object when there are none."""
     if is_sealed(value):
         inner = value[SEALED_KEY]
         ciphertext = inner.get("ciphertext")
         text = None if ciphertext is None else unsealer.unseal(UUID(inner["subject"]), ciphertext)
         return ERASED if text is None else text
     if isinstance(value, Mapping):
-        return {k: _open(v, unsealer) for k, v in value.items()}
+        opened = {k: _open(v, unsealer) for k, v in value.items()}
+        return value if all(opened[k] is v for k, v in value.items()) else opened
     if isinstance(value, list):
-        return [_open(v, unsealer) for v in value]
+        items = [_open(v, unsealer) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     return value
 
 
@@ -67,4 +70,5 @@ def open_envelope(envelope: Envelope, unsealer: Unsealer) -> Envelope:
     """The envelope with its personal values in plaintext (or `ERASED`)."""
     if envelope.event_type in ERASURE_EVENTS:
         unsealer.forget(UUID(envelope.aggregate_id))
-    return replace(envelope, data=_open(envelope.data, unsealer))
+    data = _open(envelope.data, unsealer)
+    return envelope if data is envelope.data else replace(envelope, data=data)

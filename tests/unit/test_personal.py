@@ -52,3 +52,36 @@ def test_only_a_closed_customer_is_erased_and_only_once():
     assert c.erase_personal_data("request 1") is False
     assert len([e for e in c.collect_events() if isinstance(e, Customer.PersonalDataErased)]) == 1
     assert c.email.erased and reveal(c.first_name) == ERASED and c.company_name is None
+
+
+class KeysOf:
+    """An unsealer over a dict of subject -> text (None once erased): pure logic only."""
+
+    def __init__(self, texts):
+        self.texts, self.forgotten = texts, []
+
+    def unseal(self, subject_id, ciphertext):
+        return self.texts.get(subject_id)
+
+    def forget(self, subject_id):
+        self.forgotten.append(subject_id)
+
+
+def envelope(event_type, aggregate_id, data):
+    from projections.envelope import Envelope
+
+    return Envelope(1, str(aggregate_id), 1, event_type, "t", "2026-01-01", 1, 1, {}, data)
+
+
+def test_envelopes_open_sealed_values_to_plaintext_or_the_placeholder():
+    from projections.personal import open_envelope, sealed
+
+    ada, bob = uuid.uuid4(), uuid.uuid4()
+    keys = KeysOf({ada: "Ada"})
+    data = {"first_name": sealed(ada, "v1.x"), "changes": {"email": [None, sealed(bob, "v1.y")]}}
+    opened = open_envelope(envelope("Customer.Registered", ada, data), keys)
+    assert opened.data == {"first_name": "Ada", "changes": {"email": [None, ERASED]}}
+    plain = envelope("Customer.StatusChanged", ada, {"to_status": "active", "n": [1]})
+    assert open_envelope(plain, keys) is plain  # nothing sealed: nothing copied
+    open_envelope(envelope("Customer.PersonalDataErased", ada, {"reason": None}), keys)
+    assert keys.forgotten == [ada]
