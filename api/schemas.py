@@ -42,6 +42,10 @@ class CustomerOut(BaseModel):
     updated_at: str | None = None
 
 
+class ErasedCustomerOut(CustomerOut):
+    personal_data_erased: bool
+
+
 class CustomerPageOut(BaseModel):
     items: list[CustomerOut]
     total: int

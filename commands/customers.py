@@ -16,6 +16,7 @@ from commands.store_access import load
 from domain.access import Permission
 from domain.credit_account import CreditAccount, credit_account_id
 from domain.customer import STATUSES, Customer
+from domain.personal import reveal
 from domain.reseller import Reseller, reseller_id
 
 
@@ -53,12 +54,12 @@ def customer_view(customer: Customer) -> dict[str, Any]:
         "portal_id": customer.portal_id,
         "reseller_id": customer.reseller_number,
         "customer_type": customer.customer_type,
-        "first_name": customer.first_name,
-        "last_name": customer.last_name,
-        "company_name": customer.company_name,
-        "email": customer.email,
-        "phone": customer.phone,
-        "address": customer.address,
+        "first_name": reveal(customer.first_name),
+        "last_name": reveal(customer.last_name),
+        "company_name": reveal(customer.company_name),
+        "email": reveal(customer.email),
+        "phone": reveal(customer.phone),
+        "address": reveal(customer.address),
         "city": customer.city,
         "status": customer.status,
         "version": customer.version,
@@ -105,6 +106,7 @@ def create_customer(
             reseller.root_number,
             reseller.number,
             201,
+            personal_subject=customer.id,
         )
 
     return run_command(
@@ -148,7 +150,11 @@ def change_customer_status(
             reseller.customer_closed()
             changed.append(reseller)
         return Outcome(
-            changed, customer_view(customer), customer.tenant_number, customer.reseller_number
+            changed,
+            customer_view(customer),
+            customer.tenant_number,
+            customer.reseller_number,
+            personal_subject=customer.id,
         )
 
     return run_command(

@@ -34,6 +34,12 @@ class PreconditionFailed(CommandError):
     status_code = 412
 
 
+class Gone(CommandError):
+    """What was asked for existed but has been erased for good."""
+
+    status_code = 410
+
+
 class Unprocessable(CommandError):
     status_code = 422
 

@@ -22,10 +22,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from commands.errors import Conflict, Unprocessable
+from commands.errors import Conflict, Gone, Unprocessable
 from commands.principal import RequestContext
 from domain.errors import DomainError
 from domain.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, idempotency_record_id
+from domain.personal import PersonalText
 
 Store = Application[UUID]
 
@@ -44,6 +45,9 @@ class Outcome:
     owner_number: int | None
     """The reseller whose data changed, if any."""
     status_code: int = 200
+    personal_subject: UUID | None = None
+    """Whose personal data the response shows: its stored copy (the idempotency record) is
+    then encrypted with that subject's key, and erased with it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +85,18 @@ def _stored_response(
             "this Idempotency-Key was already used for a different request",
             field="Idempotency-Key",
         )
+    body = record.response_body
+    if isinstance(body, PersonalText):
+        if body.text is None:
+            raise Gone(
+                "the response to this Idempotency-Key showed personal data that has since been "
+                "erased",
+                field="Idempotency-Key",
+            )
+        body = body.text
     return CommandResult(
         status_code=record.status_code,
-        body=record.response_body,
+        body=body,
         position=store.recorder.max_notification_id(),
         replayed=True,
     )
@@ -140,7 +153,11 @@ def run_command(
                     key=key,
                     fingerprint=request_fingerprint,
                     status_code=outcome.status_code,
-                    response_body=body,
+                    response_body=(
+                        body
+                        if outcome.personal_subject is None
+                        else PersonalText(outcome.personal_subject, body)
+                    ),
                 )
             )
         metadata = _metadata(context, outcome)

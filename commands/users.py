@@ -22,6 +22,7 @@ from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
 from domain.access import ROLE_PERMISSIONS, ROLE_RANK, Permission, Role
+from domain.personal import reveal
 from domain.reseller import Reseller, reseller_id
 from domain.users import ResellerUser, normalise_username, parse_permissions, parse_role, user_id
 
@@ -74,9 +75,9 @@ def user_view(user: ResellerUser) -> dict[str, Any]:
         "user_id": str(user.id),
         "reseller_id": user.reseller_number,
         "username": user.username,
-        "email": user.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
+        "email": reveal(user.email),
+        "first_name": reveal(user.first_name),
+        "last_name": reveal(user.last_name),
         "role": user.custom_role or user.role,
         "base_role": user.role,
         "permissions": user.permissions,
@@ -137,7 +138,14 @@ def _load_user_in_scope(
 
 
 def _user_outcome(user: ResellerUser, status: int = 200) -> Outcome:
-    return Outcome([user], user_view(user), user.tenant_number, user.reseller_number, status)
+    return Outcome(
+        [user],
+        user_view(user),
+        user.tenant_number,
+        user.reseller_number,
+        status,
+        personal_subject=user.id,
+    )
 
 
 def create_user(
@@ -280,7 +288,9 @@ def grant_permission(
         body = user_view(user) | {
             "grants": {p: until.isoformat() for p, until in user.grants.items()}
         }
-        return Outcome([user], body, user.tenant_number, user.reseller_number)
+        return Outcome(
+            [user], body, user.tenant_number, user.reseller_number, personal_subject=user.id
+        )
 
     return run_command(
         store, context, handle, fingerprint("grant", target, command.model_dump(mode="json"))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, timedelta
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, InvalidTransition
+from domain.personal import PersonalText, erased, personal
 
 CUSTOMER_TYPES = ("person", "company")
 STATUSES = ("new", "pending", "active", "suspended", "inactive")
@@ -44,12 +45,12 @@ class Customer(Aggregate):
         tenant_number: int
         portal_id: str
         customer_type: str
-        first_name: str | None
-        last_name: str | None
-        company_name: str | None
-        email: str | None
-        phone: str | None
-        address: str | None
+        first_name: PersonalText | None
+        last_name: PersonalText | None
+        company_name: PersonalText | None
+        email: PersonalText | None
+        phone: PersonalText | None
+        address: PersonalText | None
         city: str | None
         portal_credentials_requested: bool
 
@@ -60,12 +61,12 @@ class Customer(Aggregate):
         tenant_number: int,
         portal_id: str,
         customer_type: str,
-        first_name: str | None,
-        last_name: str | None,
-        company_name: str | None,
-        email: str | None,
-        phone: str | None,
-        address: str | None,
+        first_name: PersonalText | None,
+        last_name: PersonalText | None,
+        company_name: PersonalText | None,
+        email: PersonalText | None,
+        phone: PersonalText | None,
+        address: PersonalText | None,
         city: str | None,
         portal_credentials_requested: bool,
     ) -> None:
@@ -84,6 +85,7 @@ class Customer(Aggregate):
         self.status = "new"
         self.service_ids: list[UUID] = []
         self.billing_day = 1
+        self.personal_data_erased = False
 
     @classmethod
     def register(
@@ -119,17 +121,21 @@ class Customer(Aggregate):
         phone = _text(phone, "phone", 20)
         if phone is not None and not PHONE_PATTERN.match(phone):
             raise DomainError("phone must be digits, spaces, ()- and an optional +", field="phone")
-        return cls(
+        # The id is the data subject of the customer's personal data, so it is known up front.
+        customer_id = uuid4()
+        return cls._create(
+            cls.Registered,
+            id=customer_id,
             reseller_number=reseller_number,
             tenant_number=tenant_number,
             portal_id=portal_id,
             customer_type=customer_type,
-            first_name=first_name,
-            last_name=last_name,
-            company_name=company_name,
-            email=email,
-            phone=phone,
-            address=_text(address, "address", 300),
+            first_name=personal(customer_id, first_name),
+            last_name=personal(customer_id, last_name),
+            company_name=personal(customer_id, company_name),
+            email=personal(customer_id, email),
+            phone=personal(customer_id, phone),
+            address=personal(customer_id, _text(address, "address", 300)),
             city=_text(city, "city", 100),
             portal_credentials_requested=portal_credentials_requested,
         )
@@ -155,6 +161,37 @@ class Customer(Aggregate):
     @property
     def customer_id(self) -> UUID:
         return self.id
+
+    class PersonalDataErased(Aggregate.Event):
+        """The customer's personal data was erased (its key deleted). Carries no personal data."""
+
+        reason: str | None
+
+    @event(PersonalDataErased)
+    def _erase_personal_data(self, reason: str | None) -> None:
+        self.first_name = erased(self.first_name)
+        self.last_name = erased(self.last_name)
+        self.company_name = erased(self.company_name)
+        self.email = erased(self.email)
+        self.phone = erased(self.phone)
+        self.address = erased(self.address)
+        self.personal_data_erased = True
+
+    def erase_personal_data(self, reason: str | None) -> bool:
+        """Forget the customer's personal data; False when it already was (nothing to do).
+
+        Only a closed (inactive) customer can be erased: an active one still needs its contact
+        data to be served and billed. The reason is free text and must not hold personal data.
+        """
+        if self.personal_data_erased:
+            return False
+        if self.status != "inactive":
+            raise InvalidTransition(
+                f"close the customer (status inactive) before erasing it; it is {self.status}",
+                field="status",
+            )
+        self._erase_personal_data(_text(reason, "reason", 500))
+        return True
 
     class ServiceAttached(Aggregate.Event):
         service_id: UUID

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.ids import derived_id
+from domain.personal import PersonalText
 
 MAX_KEY_LENGTH = 255
 
@@ -25,11 +26,16 @@ class IdempotencyRecord(Aggregate):
         key: str
         fingerprint: str
         status_code: int
-        response_body: str
+        response_body: str | PersonalText
 
     @event(Recorded)
     def __init__(
-        self, scope: str, key: str, fingerprint: str, status_code: int, response_body: str
+        self,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        status_code: int,
+        response_body: str | PersonalText,
     ) -> None:
         self.scope = scope
         self.key = key

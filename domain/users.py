@@ -24,6 +24,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.access import ISP_ONLY, ROLE_PERMISSIONS, Permission, Role
 from domain.errors import DomainError
 from domain.ids import derived_id
+from domain.personal import PersonalText, personal
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{2,63}$")
 RESELLER_ROLES = (Role.ADMIN, Role.MANAGER, Role.USER, Role.READONLY)
@@ -33,6 +34,10 @@ PROFILE_FIELDS = (
     "email", "first_name", "last_name", "role", "custom_role", "permissions",
     "allowed_customer_ids", "ip_whitelist", "department",
 )  # fmt: skip
+
+
+PERSONAL_PROFILE_FIELDS = ("email", "first_name", "last_name")
+"""Held as `PersonalText` (the username stays in clear: it is the login identifier)."""
 
 
 def user_id(reseller_number: int, username: str) -> UUID:
@@ -106,9 +111,9 @@ class ResellerUser(Aggregate):
         reseller_number: int
         tenant_number: int
         username: str
-        email: str
-        first_name: str | None
-        last_name: str | None
+        email: PersonalText
+        first_name: PersonalText | None
+        last_name: PersonalText | None
         role: str
         custom_role: str | None
         permissions: list[str]
@@ -122,9 +127,9 @@ class ResellerUser(Aggregate):
         reseller_number: int,
         tenant_number: int,
         username: str,
-        email: str,
-        first_name: str | None,
-        last_name: str | None,
+        email: PersonalText,
+        first_name: PersonalText | None,
+        last_name: PersonalText | None,
         role: str,
         custom_role: str | None,
         permissions: list[str],
@@ -161,6 +166,10 @@ class ResellerUser(Aggregate):
     @classmethod
     def register(cls, **fields: Any) -> ResellerUser:
         fields["username"] = normalise_username(fields["username"])
+        # The user is the data subject of its own e-mail address and name.
+        subject_id = user_id(fields["reseller_number"], fields["username"])
+        for field in PERSONAL_PROFILE_FIELDS:
+            fields[field] = personal(subject_id, fields[field])
         fields["role"] = parse_role(fields["role"]).value
         fields["permissions"] = parse_permissions(fields["permissions"])
         fields["ip_whitelist"] = parse_whitelist(fields["ip_whitelist"])
@@ -218,6 +227,9 @@ class ResellerUser(Aggregate):
             updates["permissions"] = parse_permissions(updates["permissions"])
         if "ip_whitelist" in updates:
             updates["ip_whitelist"] = parse_whitelist(updates["ip_whitelist"])
+        for field in PERSONAL_PROFILE_FIELDS:
+            if field in updates:
+                updates[field] = personal(self.id, updates[field])
         changes = {
             field: [getattr(self, field), value]
             for field, value in updates.items()

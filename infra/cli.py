@@ -10,12 +10,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 import typer
 import uvicorn
 
 from api.app import create_app
 from commands.errors import CommandError
+from commands.privacy import EraseCustomer, erase_customer
 from commands.resellers import CreateReseller, create_reseller
 from commands.tokens import IssueToken, issue_token
 from domain.access import Role
@@ -341,6 +343,32 @@ def admin_issue_token(
     finally:
         runtime.close()
     typer.echo(json.loads(result.body)["token"])
+
+
+@admin.command("erase-customer")
+def admin_erase_customer(
+    customer_id: Annotated[str, typer.Argument(help="The customer's id (uuid)")],
+    reason: Annotated[str | None, typer.Option(help="e.g. a request reference")] = None,
+) -> None:
+    """Erase a closed customer's personal data for good (deletes its key)."""
+    runtime = _runtime()
+    try:
+        result = erase_customer(
+            runtime.store,
+            runtime.store.personal_data,
+            cli_context(),
+            UUID(customer_id),
+            EraseCustomer(reason=reason),
+        )
+    except ValueError:
+        typer.echo("refused: customer_id must be a uuid", err=True)
+        raise typer.Exit(2) from None
+    except CommandError as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        runtime.close()
+    typer.echo(result.body)
 
 
 @app.command()

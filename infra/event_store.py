@@ -13,7 +13,7 @@ from uuid import UUID
 
 import psycopg
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import JSONTranscoder, Transcoder, Transcoding
 from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 
@@ -24,6 +24,7 @@ from domain.journal import Posting, Side
 from domain.money import Money
 from domain.reseller import Reseller, ResellerRegistry
 from domain.users import ResellerUser
+from infra.privacy import PersonalTextEncrypted, PersonalTextSealed, SubjectKeyring
 
 APPLICATION_NAME = "ledger"
 EVENTS_TABLE = f"{APPLICATION_NAME}_events"
@@ -82,11 +83,32 @@ class LedgerStore(Application[UUID]):
         Counter: 50,
     }
 
+    def __init__(self, env: dict[str, str], personal_data: SubjectKeyring) -> None:
+        # Needed while the base class builds the mapper (register_transcodings).
+        self.personal_data = personal_data
+        super().__init__(env=env)
+        self.envelope_transcoder: Transcoder = self._envelope_transcoder()
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(MoneyAsDict())
         transcoder.register(PostingAsDict())
+        transcoder.register(PersonalTextEncrypted(self.personal_data))
+
+    def _envelope_transcoder(self) -> Transcoder:
+        """Decodes stored events for the event path: personal data stays sealed."""
+        transcoder = JSONTranscoder()
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(MoneyAsDict())
+        transcoder.register(PostingAsDict())
+        transcoder.register(PersonalTextSealed())
+        return transcoder
+
+    def close(self) -> None:
+        super().close()
+        self.personal_data.close()
 
 
 def store_env(database_url: str, pool_size: int = 10, lock_timeout_s: int = 5) -> dict[str, str]:
@@ -110,13 +132,17 @@ def store_env(database_url: str, pool_size: int = 10, lock_timeout_s: int = 5) -
 SCHEMA_LOCK_KEY = 0x1ED6E4_0000
 
 
-def open_store(database_url: str, **options: Any) -> LedgerStore:
+def open_store(
+    database_url: str, *, personal_data_key: bytes | None, **options: Any
+) -> LedgerStore:
     """Open the store; creating its tables is serialised across processes, since PostgreSQL's
-    CREATE OR REPLACE FUNCTION fails when several processes run it at once."""
+    CREATE OR REPLACE FUNCTION fails when several processes run it at once.
+    `personal_data_key` is the master key that wraps every subject's data key."""
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
         try:
-            store = LedgerStore(env=store_env(database_url, **options))
+            keyring = SubjectKeyring(database_url, personal_data_key)
+            store = LedgerStore(env=store_env(database_url, **options), personal_data=keyring)
             ensure_recorded_at(conn, store)
             return store
         finally:

@@ -37,6 +37,7 @@ from infra.jobs import (
     make_broker,
     start_jobs,
 )
+from infra.privacy import derived_master_key, embedded_master_key, parse_master_key
 from infra.relay import Relay, ensure_relay_tables, published_positions
 from infra.settings import Settings
 from projections.base import Projector
@@ -124,12 +125,26 @@ def auth_services(s: Settings, pool: ConnectionPool[psycopg.Connection[Any]]) ->
     )
 
 
+def personal_data_master_key(s: Settings) -> bytes | None:
+    """None only when distributed with neither key set: personal data is then refused."""
+    if s.personal_data_key is not None:
+        return parse_master_key(s.personal_data_key)
+    if s.secret_key is not None:
+        return derived_master_key(s.secret_key)
+    if s.database_url is None:
+        return parse_master_key(embedded_master_key(s.data_dir))
+    return None
+
+
 def open_runtime(settings: Settings) -> Runtime:
     configure_commissions(settings.commission_holding_days)
     url = settings.database_url or start_embedded(settings.data_dir)
     ensure_database(url)
     store = open_store(
-        url, pool_size=settings.db_pool_size, lock_timeout_s=settings.db_lock_timeout_s
+        url,
+        personal_data_key=personal_data_master_key(settings),
+        pool_size=settings.db_pool_size,
+        lock_timeout_s=settings.db_lock_timeout_s,
     )
     with psycopg.connect(url, autocommit=True) as conn:
         create_read_models(conn)

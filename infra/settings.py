@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         min_length=32,
         description="Encrypts TOTP secrets; unset = a key kept in LEDGER_DATA_DIR/secret.key",
     )
+    personal_data_key: str | None = Field(
+        default=None,
+        description="Master key (32 bytes, URL-safe base64) wrapping each data subject's key; "
+        "unset = derived from LEDGER_SECRET_KEY, or kept in LEDGER_DATA_DIR/personal-data.key",
+    )
     session_idle_timeout_s: int = Field(default=1_800, ge=60, le=86_400)
     session_absolute_lifetime_s: int = Field(default=43_200, ge=300, le=2_592_000)
     session_max_concurrent: int = Field(default=5, ge=1, le=100)

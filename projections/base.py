@@ -17,6 +17,7 @@ from psycopg import Connection, Cursor
 from psycopg import sql as pgsql
 
 from projections.envelope import Envelope
+from projections.personal import Unsealer, open_envelope
 
 Handler = Callable[[Cursor[Any], pgsql.Identifier, Envelope], None]
 STORE_FEED = "store"
@@ -103,13 +104,16 @@ def apply_batch(
     schema: str | None = None,
     feed_position: int | None = None,
     check_gaps: bool = False,
+    unsealer: Unsealer | None = None,
 ) -> int:
     """Apply envelopes in one transaction; returns how many were applied (not skipped).
 
     With `check_gaps`, an envelope whose `tenant_previous` is beyond what was applied raises
     `TenantGap` and the whole batch rolls back. `feed_position` records the store feed's read
-    position in the same transaction.
+    position in the same transaction. With `unsealer`, personal values are opened first.
     """
+    if unsealer is not None:
+        envelopes = [open_envelope(e, unsealer) for e in envelopes]
     ident = pgsql.Identifier(schema or projector.live_schema())
     applied = 0
     with conn.transaction(), conn.cursor() as cur:

@@ -9,6 +9,7 @@ from psycopg import Connection, Cursor
 from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 
+from domain.personal import ERASED
 from projections.base import Handler, Projector
 from projections.envelope import Envelope
 
@@ -71,6 +72,26 @@ def _status_changed(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> 
     )
 
 
+PERSONAL_COLUMNS = ("first_name", "last_name", "company_name", "email", "phone", "address")
+
+
+def _personal_data_erased(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    # Placeholders where there was something, NULL stays NULL.
+    assignments = pgsql.SQL(", ").join(
+        pgsql.SQL("{col} = CASE WHEN {col} IS NULL THEN NULL ELSE %(erased)s END").format(
+            col=pgsql.Identifier(column)
+        )
+        for column in PERSONAL_COLUMNS
+    )
+    cur.execute(
+        pgsql.SQL(
+            "UPDATE {}.customers SET {}, version = %(version)s, updated_at = %(at)s"
+            " WHERE customer_id = %(id)s"
+        ).format(schema, assignments),
+        {"erased": ERASED, "version": e.version, "at": e.timestamp, "id": e.aggregate_id},
+    )
+
+
 class CustomersProjector(Projector):
     name = "customers"
     tables = (("customers", "customer_id"),)
@@ -87,6 +108,7 @@ class CustomersProjector(Projector):
     handlers: ClassVar[dict[str, Handler]] = {
         "Customer.Registered": _registered,
         "Customer.StatusChanged": _status_changed,
+        "Customer.PersonalDataErased": _personal_data_erased,
     }
 
 

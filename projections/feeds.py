@@ -29,6 +29,7 @@ from projections.base import (
     tenant_positions,
 )
 from projections.envelope import Envelope, envelope_from_notification
+from projections.personal import unsealer_of
 
 log = structlog.get_logger(__name__)
 
@@ -49,7 +50,8 @@ def read_envelopes(store: Store, after: int, limit: int, stop: int | None = None
     notifications = store.recorder.select_notifications(
         start=after, limit=limit, stop=stop, inclusive_of_start=False
     )
-    transcoder = store.mapper.transcoder
+    # The ledger's store seals personal data for the event path (see projections.personal).
+    transcoder = getattr(store, "envelope_transcoder", store.mapper.transcoder)
     return [envelope_from_notification(transcoder, n) for n in notifications]
 
 
@@ -70,7 +72,14 @@ def catch_up_from_store(
         if not envelopes:
             return read
         position = envelopes[-1].position
-        apply_batch(conn, projector, envelopes, schema=schema, feed_position=position)
+        apply_batch(
+            conn,
+            projector,
+            envelopes,
+            schema=schema,
+            feed_position=position,
+            unsealer=unsealer_of(store),
+        )
         read += len(envelopes)
         if on_batch is not None:
             on_batch(len(envelopes), position)
@@ -96,7 +105,9 @@ def repair_tenant(
         position = envelopes[-1].position
         mine = [e for e in envelopes if e.tenant == tenant]
         if mine:
-            repaired += apply_batch(conn, projector, mine, schema=schema)
+            repaired += apply_batch(
+                conn, projector, mine, schema=schema, unsealer=unsealer_of(store)
+            )
     if repaired:
         log.warning(
             "projector.tenant_repaired",
@@ -121,7 +132,12 @@ def apply_with_repair(
     for _ in range(MAX_REPAIRS_PER_BATCH):
         try:
             stats.applied_from_kafka += apply_batch(
-                conn, projector, envelopes, schema=schema, check_gaps=True
+                conn,
+                projector,
+                envelopes,
+                schema=schema,
+                check_gaps=True,
+                unsealer=unsealer_of(store),
             )
             return
         except TenantGap as gap:

@@ -32,11 +32,12 @@ from infra.relay import ensure_relay_tables
 from projections.feeds import run_store_feed
 from projections.registry import PROJECTORS
 from tests.support.builders import Tenant, isp_token, new_reseller
+from tests.support.privacy import TEST_MASTER_KEY
 from tests.support.services import Broker, throwaway_database
 
 
 def prepared_store(url: str) -> LedgerStore:
-    store = open_store(url, pool_size=12)
+    store = open_store(url, personal_data_key=TEST_MASTER_KEY, pool_size=12)
     with psycopg.connect(url, autocommit=True) as conn:
         create_read_models(conn)
         ensure_relay_tables(conn)

@@ -55,6 +55,16 @@ def _customer(store: Any, number: int) -> dict[str, Any]:
     return json.loads(result.body)
 
 
+def _closed_customer(store: Any, number: int) -> str:
+    from commands.customers import ChangeCustomerStatus, change_customer_status
+
+    customer_id = _customer(store, number)["customer_id"]
+    change_customer_status(
+        store, context(), uuid.UUID(customer_id), ChangeCustomerStatus(status="inactive")
+    )
+    return str(customer_id)
+
+
 def _projected_customer_url(store: Any, number: int) -> str:
     return f"/reseller/api/customers/{_customer(store, number)['customer_id']}"
 
@@ -713,6 +723,10 @@ POLICY: dict[tuple[str, str], Any] = {
     ),
     ("POST", "/reseller/api/customers/{customer_id}/chargebacks"): Scoped(
         P.BILLING_MANAGE, _chargeback
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/erase"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (f"/reseller/api/customers/{_closed_customer(s, n)}/erase", None, None),
     ),
 }
 

@@ -69,6 +69,7 @@ from infra.settings import Settings
 from projections.base import Projector
 from projections.registry import PROJECTORS
 from replays.rebuild import drop_schema, rebuild
+from tests.support.privacy import TEST_MASTER_KEY
 from tests.support.services import Broker, throwaway_database
 
 RAW_PAYLOAD_BYTES = 600
@@ -146,7 +147,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def prepare(url: str) -> LedgerStore:
     """The event store, read-model schemas, relay tables and the raw-baseline table."""
-    store = open_store(url, pool_size=12)
+    store = open_store(url, personal_data_key=TEST_MASTER_KEY, pool_size=12)
     with psycopg.connect(url, autocommit=True) as conn:
         create_read_models(conn)
         ensure_relay_tables(conn)
@@ -296,7 +297,7 @@ def _process_client(job: ClientJob, open_lock: Any, barrier: Any, results: Any) 
             # open_store runs CREATE OR REPLACE FUNCTION each time: concurrent opens can fail
             # with "tuple concurrently updated", so the processes open their stores in turn.
             with open_lock:
-                store = open_store(job.url, pool_size=2)
+                store = open_store(job.url, personal_data_key=TEST_MASTER_KEY, pool_size=2)
         result = run_client(job, store, lambda: barrier.wait(timeout=WAIT_TIMEOUT_S))
         results.put(result)
     except BaseException as error:
@@ -688,7 +689,7 @@ def _feed_process(
     configure_logging("ERROR", json_output=False)
     settings = Settings(database_url=url, kafka_bootstrap=bootstrap)
     with open_lock:
-        store = open_store(url, pool_size=6)
+        store = open_store(url, personal_data_key=TEST_MASTER_KEY, pool_size=6)
     runtime = Runtime(settings, url, store)
     stopping = threading.Event()
     projectors = list(PROJECTORS.values())

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg
 
+from tests.support.privacy import PRIVACY_ENV
 from tests.support.services import throwaway_database
 
 REPO = Path(__file__).resolve().parents[2]
@@ -16,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def ledger(url, *args, check=True):
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
-    env |= {"LEDGER_DATABASE_URL": url, "LEDGER_LOG_LEVEL": "WARNING"}
+    env |= {"LEDGER_DATABASE_URL": url, "LEDGER_LOG_LEVEL": "WARNING", **PRIVACY_ENV}
     result = subprocess.run(
         [sys.executable, "-m", "infra.cli", *args],
         cwd=REPO,

@@ -34,6 +34,7 @@ from commands.errors import CommandError
 from domain.access import Role
 from tests.conftest import prepared_store
 from tests.support.builders import context, new_reseller, new_user, reseller_principal
+from tests.support.privacy import PRIVACY_ENV
 from tests.support.projection_checks import (
     assert_projections_equal_rebuild,
     wait_until_caught_up,
@@ -169,6 +170,7 @@ def test_kill_relay_projector_and_broker_during_a_command_stream(isolated, broke
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")},
         "LEDGER_DATABASE_URL": url,
+        **PRIVACY_ENV,
         "LEDGER_KAFKA_BOOTSTRAP": broker.bootstrap,
         "LEDGER_KAFKA_TOPIC": f"ledger.crash.{uuid.uuid4().hex[:8]}",
         "LEDGER_KAFKA_PARTITIONS": "4",

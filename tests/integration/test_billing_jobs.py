@@ -27,6 +27,7 @@ from domain.customer_account import CustomerAccount, customer_account_id
 from infra.jobs import QUEUE, billing_run_job, expire_emergency_credit_job, make_broker
 from tests.conftest import REDIS_URL
 from tests.support.builders import context, new_reseller
+from tests.support.privacy import PRIVACY_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 PERIOD = month_of((date.today().replace(day=1) + timedelta(days=32)).replace(day=1))
@@ -151,6 +152,7 @@ def test_a_worker_killed_midway_and_replaced_bills_each_customer_once(
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env |= {
         "LEDGER_DATABASE_URL": database_url,
+        **PRIVACY_ENV,
         "LEDGER_BROKER_URL": REDIS_URL,
         "LEDGER_BROKER_NAMESPACE": namespace,
         "LEDGER_WORKER_THREADS": "1",

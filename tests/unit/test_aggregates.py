@@ -33,7 +33,7 @@ def person(**overrides):
 def test_a_new_customer_starts_as_new_with_a_normalised_email():
     customer = person()
     assert customer.status == "new"
-    assert customer.email == "john@example.com"
+    assert customer.email.text == "john@example.com"
 
 
 @pytest.mark.parametrize(
