@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     login_max_lockout_s: int = Field(default=3_600, ge=1, le=604_800)
     password_min_length: int = Field(default=12, ge=8, le=128)
     password_min_classes: int = Field(default=2, ge=1, le=4)
+    audit_export_max_rows: int = Field(default=100_000, ge=1, le=10_000_000)
+    bi_role: str = Field(default="ledger_bi", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    bi_login: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    bi_password: str | None = Field(default=None, min_length=12)
     log_level: str = "INFO"
     log_json: bool = True
 
