@@ -3,9 +3,8 @@
 Every route by principal (admin, manager, user, readonly, a narrow API token, an admin's login
 session, the master ISP, its finance auditor) by target (own reseller, a foreign one, a child
 of its own whose parent lets admins manage sub-resellers) gets the status the policy table
-predicts: 2xx when allowed,
-403 when the permission is missing, 404 for anything outside the caller's reach. A route with no
-entry in the policy table fails the test.
+predicts: 2xx when allowed, 403 when the permission is missing, 404 for anything outside the
+caller's reach. A route with no entry in the policy table fails the test.
 """
 
 from __future__ import annotations
