@@ -19,7 +19,7 @@ agent, under which request id and idempotency key, and what changed:
   field no earlier event recorded (a default) has no `before` entry.
 
 For the last rule the projector keeps, per aggregate, the latest non-withheld value of each
-field (`memory`): written by an aggregate's first event and by value-setting events only.
+field (`memory`): written only by an aggregate's first event and by events that change values.
 """
 
 from __future__ import annotations
