@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import ApiServices
 from api.problems import install_problem_handlers, problem
 from api.routers import (
+    audit,
     auth,
     billing,
     commission_plans,
@@ -111,7 +112,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body_bytes=services.config.max_body_bytes)
     # Before billing's routes, so /commissions/consolidated never reads as a commission id.
     app.include_router(commission_plans.router)
-    for module in (health, auth, resellers, customers, credit, billing, users):
+    for module in (health, auth, resellers, customers, credit, billing, users, audit):
         app.include_router(module.router)
     app.include_router(privacy.router)
     return app

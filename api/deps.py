@@ -38,6 +38,7 @@ class ApiConfig:
     page_size_max: int = 100
     read_wait_max_ms: int = 5_000
     max_body_bytes: int = 65_536
+    audit_export_max_rows: int = 100_000
 
 
 class Jobs(Protocol):

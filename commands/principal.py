@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from commands.errors import Forbidden, NotFound
-from domain.access import ROLE_PERMISSIONS, Permission, Role
+from domain.access import ISP_ROLES, ROLE_PERMISSIONS, Permission, Role
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,7 +15,8 @@ class Principal:
     """Who is acting: a user (through a session) or an API token, with a role, the reseller it
     belongs to and its effective permissions.
 
-    An ISP admin (realm "isp") has no reseller and may act on any. Everyone else acts inside
+    An ISP admin (realm "isp") has no reseller and may act on any; so may a finance auditor
+    (realm "isp" too), whose permissions are read-only. Everyone else acts inside
     their own reseller and, when that reseller lets its admins manage sub-resellers, inside
     its descendants (`managed_resellers`); never in a parent's or a sibling's.
     `allowed_customer_ids`, when not empty, limits a user to those customers (ids or Portal IDs).
@@ -41,7 +42,13 @@ class Principal:
 
     @property
     def realm(self) -> str:
-        return "isp" if self.role is Role.ISP_ADMIN else "reseller"
+        return "isp" if self.in_isp_realm else "reseller"
+
+    @property
+    def in_isp_realm(self) -> bool:
+        """The master ISP's own principals: every reseller is in reach (permissions still
+        decide what they may do there)."""
+        return self.role in ISP_ROLES
 
     @property
     def is_isp_admin(self) -> bool:
@@ -58,14 +65,14 @@ class Principal:
 
     def sees_reseller(self, reseller_number: int) -> bool:
         return (
-            self.is_isp_admin
+            self.in_isp_realm
             or reseller_number == self.reseller_number
             or reseller_number in self.managed_resellers
         )
 
     def reseller_in_scope(self, reseller_number: int | None) -> int:
         """The reseller a command acts on; one outside the caller's reach is not found."""
-        if self.is_isp_admin:
+        if self.in_isp_realm:
             if reseller_number is None:
                 raise NotFound("an ISP admin must name the reseller", field="reseller_id")
             return reseller_number

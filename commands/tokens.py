@@ -16,6 +16,7 @@ from commands.principal import Principal, RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import load
 from domain.access import (
+    ISP_ROLES,
     ROLE_PERMISSIONS,
     ROLE_RANK,
     TOKEN_PREFIX,
@@ -52,9 +53,7 @@ def issue_token(store: Store, context: RequestContext, command: IssueToken) -> C
     """Issue a token. The secret is in this response only; no Idempotency-Key is taken, because
     a stored response would keep the secret."""
     principal = context.principal
-    number = (
-        None if command.role is Role.ISP_ADMIN else principal.reseller_in_scope(command.reseller_id)
-    )
+    number = None if command.role in ISP_ROLES else principal.reseller_in_scope(command.reseller_id)
     principal.require(Permission.TOKEN_ISSUE)
     if context.idempotency_key is not None:
         raise Unprocessable(
@@ -63,7 +62,7 @@ def issue_token(store: Store, context: RequestContext, command: IssueToken) -> C
         )
     if ROLE_RANK[command.role] > ROLE_RANK[principal.role]:
         raise Forbidden("a token cannot carry a role above its issuer's")
-    realm = "isp" if command.role is Role.ISP_ADMIN else "reseller"
+    realm = "isp" if command.role in ISP_ROLES else "reseller"
     scope = frozenset(Permission(p) for p in parse_permissions(command.permissions, realm))
     wanted = scope or ROLE_PERMISSIONS[command.role]
     if not wanted <= principal.permissions:

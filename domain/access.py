@@ -24,6 +24,8 @@ class Role(StrEnum):
     MANAGER = "manager"
     USER = "user"
     READONLY = "readonly"
+    FINANCE_AUDITOR = "finance_auditor"
+    """The master ISP's read-only auditor: financial data and the audit trail, no writes."""
 
 
 class Permission(StrEnum):
@@ -51,9 +53,12 @@ class Permission(StrEnum):
     USER_MANAGE = "user_manage"
     TOKEN_ISSUE = "token_issue"  # noqa: S105 - a permission name
     ACTIVITY_VIEW = "activity_view"
+    AUDIT_VIEW = "audit_view"  # master ISP realm only: the audit trail of every event
 
 
-ISP_ONLY = frozenset({Permission.RESELLER_MANAGE, Permission.CREDIT_CHARGE})
+ISP_ONLY = frozenset({Permission.RESELLER_MANAGE, Permission.CREDIT_CHARGE, Permission.AUDIT_VIEW})
+ISP_ROLES = frozenset({Role.ISP_ADMIN, Role.FINANCE_AUDITOR})
+"""Roles of the master ISP's realm: no reseller of their own, every reseller in reach."""
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ISP_ADMIN: frozenset(Permission),
@@ -92,6 +97,15 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REPORT_VIEW,
         }
     ),
+    Role.FINANCE_AUDITOR: frozenset(
+        {
+            Permission.BILLING_VIEW,
+            Permission.CREDIT_VIEW,
+            Permission.LEDGER_VIEW,
+            Permission.REPORT_VIEW,
+            Permission.AUDIT_VIEW,
+        }
+    ),
 }
 
 # A role may hand out tokens only for roles at or below its own rank.
@@ -101,6 +115,7 @@ ROLE_RANK: dict[Role, int] = {
     Role.MANAGER: 2,
     Role.USER: 1,
     Role.READONLY: 0,
+    Role.FINANCE_AUDITOR: 4,  # only the ISP admin may issue it
 }
 
 TOKEN_PREFIX = "rl_"  # noqa: S105 - a public prefix, not a secret
@@ -158,9 +173,10 @@ class ApiToken(Aggregate):
         label = label.strip()
         if not label or len(label) > 100:
             raise DomainError("label must be 1-100 characters", field="label")
-        if (role is Role.ISP_ADMIN) != (reseller_number is None):
+        if (role in ISP_ROLES) != (reseller_number is None):
             raise DomainError(
-                "isp_admin tokens have no reseller; every other role needs one", field="role"
+                "isp_admin and finance_auditor tokens have no reseller; every other role needs one",
+                field="role",
             )
         return cls(
             token_hash=token_hash,

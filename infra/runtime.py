@@ -28,7 +28,7 @@ from infra.auth_store import (
     ensure_auth_tables,
 )
 from infra.chainer import ensure_chain_tables, start_chainer
-from infra.database import create_read_models, ensure_database, start_embedded
+from infra.database import create_read_models, ensure_database, ensure_role, start_embedded
 from infra.event_store import LedgerStore, open_store
 from infra.jobs import (
     DramatiqJobs,
@@ -73,6 +73,7 @@ class Runtime:
             page_size_max=s.page_size_max,
             read_wait_max_ms=s.read_wait_max_ms,
             max_body_bytes=s.max_body_bytes,
+            audit_export_max_rows=s.audit_export_max_rows,
         )
         pool = self.read_pool()
         return ApiServices(
@@ -147,7 +148,9 @@ def open_runtime(settings: Settings) -> Runtime:
         lock_timeout_s=settings.db_lock_timeout_s,
     )
     with psycopg.connect(url, autocommit=True) as conn:
-        create_read_models(conn)
+        create_read_models(conn, settings.bi_role)
+        if settings.bi_login is not None:
+            ensure_role(conn, settings.bi_login, True, settings.bi_role, settings.bi_password)
         ensure_relay_tables(conn)
         ensure_auth_tables(conn)
         ensure_chain_tables(conn)

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
         le=365,
         description="Days a payment's commissions stay pending; a reversal inside them voids",
     )
+    audit_export_max_rows: int = Field(default=100_000, ge=1, le=10_000_000)
+    bi_role: str = Field(default="ledger_bi", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    bi_login: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    bi_password: str | None = Field(default=None, min_length=12)
     log_level: str = "INFO"
     log_json: bool = True
     chain_poll_ms: int = Field(default=1_000, ge=10, le=60_000)

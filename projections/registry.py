@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from projections.activity import ActivityProjector
+from projections.audit import AuditProjector
 from projections.base import Projector
 from projections.billing import BillingProjector
 from projections.commissions import CommissionsProjector
@@ -21,5 +22,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         ActivityProjector,
         BillingProjector,
         CommissionsProjector,
+        AuditProjector,
     )
 }

@@ -16,6 +16,7 @@ from psycopg import Connection
 from psycopg import sql as pgsql
 
 from projections.base import Projector, projector_lock_key
+from projections.bi import BI_LOCK_KEY, refresh_views
 from projections.feeds import Store, catch_up_from_store
 
 
@@ -65,6 +66,7 @@ def rebuild(
         retired = f"{live}__retired"
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (projector_lock_key(projector),))
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (BI_LOCK_KEY,))
             events += catch_up_from_store(store, conn, projector, batch_size, schema=shadow)
             drop_schema(conn, retired)
             conn.execute(
@@ -77,6 +79,9 @@ def rebuild(
                     pgsql.Identifier(shadow), pgsql.Identifier(live)
                 )
             )
+            # The bi views still point at the retired tables; dropping them would drop the
+            # views too, so point the views at the new tables first (grants are kept).
+            refresh_views(conn)
             drop_schema(conn, retired)
         swapped = True
     return RebuildReport(

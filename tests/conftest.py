@@ -166,9 +166,9 @@ def isp_headers(store: LedgerStore) -> dict[str, str]:
 
 @pytest.fixture
 def tenant(store: LedgerStore) -> Tenant:
-    from domain.access import Role
+    from domain.access import ISP_ROLES, Role
 
-    return new_reseller(store, roles=tuple(r for r in Role if r is not Role.ISP_ADMIN))
+    return new_reseller(store, roles=tuple(r for r in Role if r not in ISP_ROLES))
 
 
 @pytest.fixture

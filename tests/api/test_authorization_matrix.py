@@ -1,10 +1,10 @@
 """The route-by-route authorization matrix, generated from the app's OpenAPI document.
 
 Every route by principal (admin, manager, user, readonly, a narrow API token, an admin's login
-session, the master ISP) by target (own reseller, a foreign one, a child of its own whose parent
-lets admins manage sub-resellers) gets the status the policy table predicts: 2xx when allowed,
-403 when the permission is missing, 404 for anything outside the caller's reach. A route with no
-entry in the policy table fails the test.
+session, the master ISP, its finance auditor) by target (own reseller, a foreign one, a child
+of its own whose parent lets admins manage sub-resellers) gets the status the policy table
+predicts: 2xx when allowed, 403 when the permission is missing, 404 for anything outside the
+caller's reach. A route with no entry in the policy table fails the test.
 """
 
 from __future__ import annotations
@@ -728,9 +728,21 @@ POLICY: dict[tuple[str, str], Any] = {
         P.RESELLER_MANAGE,
         lambda s, n: (f"/reseller/api/customers/{_closed_customer(s, n)}/erase", None, None),
     ),
+    ("GET", "/reseller/api/audit/events"): Scoped(
+        P.AUDIT_VIEW,
+        lambda s, n: ("/reseller/api/audit/events", {"reseller_id": n, "limit": 5}, None),
+        isp_only=True,
+    ),
+    ("GET", "/reseller/api/audit/export"): Scoped(
+        P.AUDIT_VIEW,
+        lambda s, n: ("/reseller/api/audit/export", {"reseller_id": n, "format": "csv"}, None),
+        isp_only=True,
+    ),
 }
 
 PRINCIPALS = ["admin", "manager", "user", "readonly", "narrow_token", "admin_session", "isp"]
+PRINCIPALS.append("finance_auditor")  # the ISP realm's read-only auditor
+ISP_REALM = ("isp", "finance_auditor")
 TARGETS = ["own", "foreign", "child"]
 
 
@@ -790,6 +802,8 @@ def world(store, client, isp_headers) -> World:
     headers["narrow_token"] = {"Authorization": f"Bearer {json.loads(narrow.body)['token']}"}
     headers["admin_session"] = {"Authorization": f"Bearer {session['session_token']}"}
     headers["isp"] = isp_headers
+    auditor = issue_token(store, context(), IssueToken(label="auditor", role=Role.FINANCE_AUDITOR))
+    headers["finance_auditor"] = {"Authorization": f"Bearer {json.loads(auditor.body)['token']}"}
     permissions = {role.value: ROLE_PERMISSIONS[role] for role in Role}
     permissions["narrow_token"] = frozenset({P.CUSTOMER_VIEW})
     permissions["admin_session"] = ROLE_PERMISSIONS[Role.ADMIN]
@@ -811,9 +825,9 @@ def test_every_route_has_a_policy(client):
 def expected_status(world: World, principal: str, target: str, policy: Scoped) -> str:
     permissions = world.permissions[principal]
     permission = policy.permission
-    if policy.isp_only and principal != "isp":
+    if policy.isp_only and principal not in ISP_REALM:
         return "403"
-    if principal != "isp":
+    if principal not in ISP_REALM:
         if target == "foreign":
             return "404"
         if target == "child" and P.SUB_RESELLER_MANAGE not in permissions:
