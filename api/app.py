@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import ApiServices
 from api.problems import install_problem_handlers, problem
-from api.routers import auth, billing, credit, customers, health, resellers, users
+from api.routers import auth, billing, credit, customers, health, payouts, resellers, users
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger(__name__)
@@ -99,6 +99,7 @@ def create_app(services: ApiServices) -> FastAPI:
         return response
 
     app.add_middleware(BodySizeLimit, max_body_bytes=services.config.max_body_bytes)
-    for module in (health, auth, resellers, customers, credit, billing, users):
+    # payouts before billing: its fixed /commissions/... paths must win over any {id} route.
+    for module in (health, auth, resellers, customers, credit, payouts, billing, users):
         app.include_router(module.router)
     return app

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     login_max_lockout_s: int = Field(default=3_600, ge=1, le=604_800)
     password_min_length: int = Field(default=12, ge=8, le=128)
     password_min_classes: int = Field(default=2, ge=1, le=4)
+    isp_country: str = Field(
+        default="NG",
+        pattern=r"^[A-Z]{2}$",
+        description="The ISP's tax country: decides reverse charge on commission invoices",
+    )
+    fx_max_age_hours: int = Field(
+        default=72, ge=1, le=8_760, description="Oldest FX rate a payout may convert at"
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

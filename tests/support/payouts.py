@@ -1,0 +1,58 @@
+"""Builders for payout tests: approved commission records through the real command layer."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from commands.billing import CustomerPayment, Refund, issue_refund, record_customer_payment
+from commands.commissions import COMMISSION_NAMESPACE, approve_commission, clear_commission
+from commands.customers import CreateCustomer, create_customer
+from tests.support.builders import Tenant, context
+
+
+def new_customer(store: Any, tenant: Tenant) -> uuid.UUID:
+    created = create_customer(
+        store,
+        context(),
+        CreateCustomer(
+            customer_type="person", first_name="Pay", last_name="Out", reseller_id=tenant.number
+        ),
+    )
+    return uuid.UUID(json.loads(created.body)["customer_id"])
+
+
+def approve_all(store: Any, commission_ids: list[str]) -> None:
+    later = datetime.now(UTC) + timedelta(days=31)
+    for commission in commission_ids:
+        clear_commission(store, context(now=later), uuid.UUID(commission))
+        approve_commission(store, context(), uuid.UUID(commission))
+
+
+def approved_commission(
+    store: Any, tenant: Tenant, payment: str, refunded: str | None = None
+) -> list[str]:
+    """A customer payment (and optionally a refund: a clawback) whose commission records are
+    cleared and approved; returns their ids. The tenant's rate is 10% by default."""
+    customer = new_customer(store, tenant)
+    paid = record_customer_payment(
+        store,
+        context(),
+        customer,
+        CustomerPayment(amount=Decimal(payment), currency=tenant.currency, method="cash"),
+    )
+    ids: list[str] = list(json.loads(paid.body)["commissions"])
+    if refunded is not None:
+        done = issue_refund(
+            store,
+            context(),
+            customer,
+            Refund(amount=Decimal(refunded), currency=tenant.currency, method="cash"),
+        )
+        source = f"refund:{json.loads(done.body)['refund_id']}"
+        ids.append(str(uuid.uuid5(COMMISSION_NAMESPACE, f"{source}:{tenant.number}")))
+    approve_all(store, ids)
+    return ids
