@@ -56,3 +56,20 @@ def approved_commission(
         ids.append(str(uuid.uuid5(COMMISSION_NAMESPACE, f"{source}:{tenant.number}")))
     approve_all(store, ids)
     return ids
+
+
+_statements: dict[int, str] = {}
+
+
+def payout_with_statement(store: Any, reseller_number: int, cycle: str = "2027-01") -> str:
+    """A payout (its statement prepared) for the reseller, made once per reseller."""
+    from commands.payouts import prepare_statement
+
+    if reseller_number not in _statements:
+        tenant = Tenant(reseller_number, "", "USD", {})
+        ids = approved_commission(store, tenant, "700.00")
+        made = prepare_statement(
+            store, context(), reseller_number, cycle, [uuid.UUID(i) for i in ids]
+        )
+        _statements[reseller_number] = json.loads(made.body)["payout_id"]
+    return _statements[reseller_number]
