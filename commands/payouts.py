@@ -32,6 +32,7 @@ from domain.errors import DomainError
 from domain.fx import FxRateBook, fx_book_id
 from domain.money import Money
 from domain.payouts import (
+    STATEMENT_LAST_DAY,
     Payout,
     PayoutAccount,
     cycle_of,
@@ -335,6 +336,8 @@ def pay_payout(
     def handle() -> Outcome:
         reseller = _reseller(store, reseller_number)
         payout = load(store, payout_id(reseller_number, cycle), Payout, "payout")
+        if payout.status != "statement":  # paid or carried already (a rerun, or a race lost)
+            return Outcome([], payout_view(payout), reseller.root_number, reseller_number)
         account = _payout_account(store, reseller)
         changed: list[Aggregate] = [payout, account]
         included: list[Commission] = []
@@ -426,6 +429,8 @@ def confirm_payout(
         reseller = _reseller(store, reseller_number)
         payout = load(store, payout_id(reseller_number, cycle), Payout, "payout")
         reference = f"PAYOUT-{reseller.code}-{cycle}"
+        if payout.status == "confirmed":
+            return Outcome([], payout_view(payout), reseller.root_number, reseller_number)
         payout.confirm(reference, f"R-{reference}", context.received_at)
         return Outcome([payout], payout_view(payout), reseller.root_number, reseller_number)
 
@@ -454,6 +459,8 @@ def advance_cycle(
         current = cycle_of(today)
         if not is_payment_month(account.frequency, parse_cycle(current)):
             return steps
+        if today.day > STATEMENT_LAST_DAY and account.last_cycle != current:
+            return steps  # statements are made on the 1st-15th; the records wait a cycle
         if account.last_cycle is not None and account.last_cycle >= current:
             cycle = current
         else:

@@ -275,3 +275,96 @@ def test_a_rate_recorded_after_the_payment_instant_is_never_used(
         assert paid.paid_at == JAN_PAYMENT
     run_payout_cycle(JAN_PAYMENT.isoformat())  # a rerun after the new rate changes nothing
     assert paid_event(store, late).fx_rate == Decimal("0.0061")
+
+
+def test_a_worker_killed_midway_through_the_payout_run_and_replaced_pays_each_once(
+    store, database_url, job_broker, store_feed, tmp_path
+):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from infra.jobs import make_broker
+    from tests.conftest import REDIS_URL
+
+    tenants = [new_reseller(store, roles=()) for _ in range(16)]
+    for tenant in tenants:
+        approved_commission(store, tenant, "600.00")
+    wait_projected(database_url, store, timeout_s=60)
+    run_payout_cycle(JAN_STATEMENT.isoformat())
+    ids = [payout_id(t.number, "2027-01") for t in tenants]
+
+    watcher = psycopg.connect(database_url, autocommit=True)
+
+    def paid() -> int:
+        row = watcher.execute(
+            "SELECT count(*) FROM ledger_events WHERE topic = %s AND originator_id = ANY(%s)",
+            ("domain.payouts:Payout.Paid", ids),
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def wait_for(condition, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.02)
+
+    namespace = f"ledger-payouts-{uuid.uuid4().hex[:8]}"
+    broker = make_broker(REDIS_URL, namespace=namespace)
+    broker.declare_queue(QUEUE)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env |= {
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_BROKER_URL": REDIS_URL,
+        "LEDGER_BROKER_NAMESPACE": namespace,
+        "LEDGER_WORKER_THREADS": "1",
+        "LEDGER_DB_POOL_SIZE": "2",
+        "LEDGER_LOG_LEVEL": "WARNING",
+        "LEDGER_EXPIRY_SWEEP_S": "3600",
+    }
+
+    def start_worker(n: int) -> subprocess.Popen[bytes]:
+        log = open(tmp_path / f"worker-{n}.log", "wb")  # noqa: SIM115
+        return subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", "worker"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    first = start_worker(1)
+    try:
+        broker.enqueue(payout_cycle_job.message(JAN_PAYMENT.isoformat()))
+        wait_for(lambda: paid() >= 3, timeout_s=60)
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        midway = paid()
+        assert midway < len(tenants), "the worker finished before it could be killed"
+        second = start_worker(2)
+        try:
+            broker.enqueue(payout_cycle_job.message(JAN_PAYMENT.isoformat()))
+            broker.enqueue(payout_cycle_job.message(JAN_PAYMENT.isoformat()))
+            wait_for(
+                lambda: all(payout(store, t).status == "confirmed" for t in tenants), timeout_s=120
+            )
+            time.sleep(0.5)  # a message still in flight would only find everything paid
+        finally:
+            second.terminate()
+            second.wait(timeout=30)
+    finally:
+        if first.poll() is None:
+            first.kill()
+        broker.flush_all()
+        broker.close()
+    assert paid() == len(tenants)
+    watcher.close()
+    for tenant in tenants:
+        assert event_names(store, payout_id(tenant.number, "2027-01")) == [
+            "StatementPrepared",
+            "Paid",
+            "Confirmed",
+        ]
+    print(f"killed after {midway} of {len(tenants)} payouts")
