@@ -73,3 +73,13 @@ def payout_with_statement(store: Any, reseller_number: int, cycle: str = "2027-0
         )
         _statements[reseller_number] = json.loads(made.body)["payout_id"]
     return _statements[reseller_number]
+
+
+def pay_out_a_cycle(store: Any, tenant: Tenant) -> None:
+    """Approved records paid through a whole cycle (statement, payment, receipt) in January
+    2027; calling it again for the same tenant adds records that wait for the next cycle."""
+    from commands.payouts import PayoutPolicy, advance_cycle
+
+    ids = [uuid.UUID(i) for i in approved_commission(store, tenant, "1000.00")]
+    for now in (datetime(2027, 1, 4, 9, tzinfo=UTC), datetime(2027, 1, 15, 10, tzinfo=UTC)):
+        advance_cycle(store, context(now=now), tenant.number, lambda: ids, PayoutPolicy())
