@@ -25,6 +25,7 @@ from api.routers import (
     credit,
     customers,
     health,
+    payouts,
     privacy,
     resellers,
     users,
@@ -112,7 +113,8 @@ def create_app(services: ApiServices) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body_bytes=services.config.max_body_bytes)
     # Before billing's routes, so /commissions/consolidated never reads as a commission id.
     app.include_router(commission_plans.router)
-    for module in (health, auth, resellers, customers, credit, billing, users, audit):
+    # payouts before billing: its fixed /commissions/... paths must win over any {id} route.
+    for module in (health, auth, resellers, customers, credit, payouts, billing, users, audit):
         app.include_router(module.router)
     app.include_router(privacy.router)
     return app

@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 from api.deps import ApiConfig, ApiServices
 from commands.auth import AuthConfig, AuthServices
 from commands.commissions import configure_commissions
+from commands.payouts import PayoutPolicy
 from commands.principal import Principal, RequestContext
 from commands.tokens import IssueToken, issue_token
 from domain.access import Role
@@ -35,6 +36,7 @@ from infra.jobs import (
     clear_commissions_job,
     expire_emergency_credit_job,
     make_broker,
+    payout_cycle_job,
     start_jobs,
 )
 from infra.privacy import derived_master_key, embedded_master_key, parse_master_key
@@ -272,7 +274,8 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
     """Dramatiq workers for this process's jobs, plus the periodic expiry sweep."""
     s = runtime.settings
     broker = make_broker(s.broker_url, s.broker_namespace)
-    start_jobs(runtime.store, runtime.database_url, broker)
+    policy = PayoutPolicy(isp_country=s.isp_country, fx_max_age=timedelta(hours=s.fx_max_age_hours))
+    start_jobs(runtime.store, runtime.database_url, broker, policy)
     worker = Worker(broker, worker_threads=s.worker_threads)
     worker.start()
 
@@ -280,10 +283,12 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
         while not stopping.wait(s.expiry_sweep_s):
             expire_emergency_credit_job.send()
             clear_commissions_job.send()
+            payout_cycle_job.send()
 
     threading.Thread(target=sweep, name="expiry-sweep", daemon=True).start()
     start_chainer(s, runtime.store, runtime.database_url, stopping)  # one active: advisory lock
     # Catch up on anything that fell due while no worker ran.
     expire_emergency_credit_job.send()
     clear_commissions_job.send()
+    payout_cycle_job.send()
     return worker

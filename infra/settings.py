@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     bi_role: str = Field(default="ledger_bi", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     bi_login: str | None = Field(default=None, pattern=r"^[a-z_][a-z0-9_]{0,62}$")
     bi_password: str | None = Field(default=None, min_length=12)
+    isp_country: str = Field(
+        default="NG",
+        pattern=r"^[A-Z]{2}$",
+        description="The ISP's tax country: decides reverse charge on commission invoices",
+    )
+    fx_max_age_hours: int = Field(
+        default=72, ge=1, le=8_760, description="Oldest FX rate a payout may convert at"
+    )
     log_level: str = "INFO"
     log_json: bool = True
     chain_poll_ms: int = Field(default=1_000, ge=10, le=60_000)
