@@ -10,6 +10,7 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from projections.registry import PROJECTORS
+from projections.report_files import ensure_report_file_tables
 
 EMBEDDED_DATABASE = "ledger"
 
@@ -43,3 +44,4 @@ def start_embedded(data_dir: Path) -> str:
 def create_read_models(conn: psycopg.Connection[Any]) -> None:
     for projector in PROJECTORS.values():
         projector.create(conn, projector.live_schema())
+    ensure_report_file_tables(conn)

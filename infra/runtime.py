@@ -33,6 +33,7 @@ from infra.jobs import (
     clear_commissions_job,
     expire_emergency_credit_job,
     make_broker,
+    scheduled_reports_job,
     start_jobs,
 )
 from infra.relay import Relay, ensure_relay_tables, published_positions
@@ -258,9 +259,11 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
         while not stopping.wait(s.expiry_sweep_s):
             expire_emergency_credit_job.send()
             clear_commissions_job.send()
+            scheduled_reports_job.send()
 
     threading.Thread(target=sweep, name="expiry-sweep", daemon=True).start()
     # Catch up on anything that fell due while no worker ran.
     expire_emergency_credit_job.send()
     clear_commissions_job.send()
+    scheduled_reports_job.send()
     return worker
