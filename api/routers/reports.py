@@ -66,6 +66,11 @@ def _reseller(
     wait_until(services, conn, ReportingProjector, wait_for_position, number, 2_000)
     info = reseller_info(conn, number)
     if info is None:
+        # A reseller created a moment ago: give the projection a bounded chance to catch up.
+        head = int(services.store.recorder.max_notification_id() or 0)
+        wait_until(services, conn, ReportingProjector, head, number, 2_000)
+        info = reseller_info(conn, number)
+    if info is None:
         raise NotFound("reseller not found (not projected yet?)", field="reseller_id")
     return info
 

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+import psycopg
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
@@ -356,8 +357,9 @@ def test_bad_input_is_a_4xx_naming_the_field(client, history, path, params, fiel
     assert_problem(response, 422, field)
 
 
-def test_tenant_isolation(client, history, other_tenant):
-    tenant, head = history
+def test_tenant_isolation(client, store, history, other_tenant):
+    tenant, _ = history
+    head = int(store.recorder.max_notification_id())
     for path in ("dashboard", "dashboard/financial", "reports/revenue", "reports/schedules"):
         response = client.get(
             f"/reseller/api/{path}",
@@ -384,3 +386,22 @@ def test_a_user_without_report_view_is_refused(client, history):
         headers=tenant.headers(Role.READONLY),
     )
     assert_problem(schedule, 403)
+
+
+def test_the_reporting_projection_equals_a_rebuild_from_the_store(client, store, database_url,
+                                                                 history):  # fmt: skip
+    from projections.reporting import ReportingProjector
+    from replays.diff import diff_schemas
+    from replays.rebuild import drop_schema, rebuild
+    from tests.support.projection_checks import wait_until_caught_up
+
+    wait_until_caught_up(database_url, store, timeout_s=60)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        shadow = "proj_reporting__check_reports"
+        rebuild(store, conn, ReportingProjector, 500, target_schema=shadow)
+        diffs = diff_schemas(conn, ReportingProjector, ReportingProjector.live_schema(), shadow)
+        drop_schema(conn, shadow)
+    for table in diffs:
+        assert table.equal, table
+    rows = {t.table: t.left_rows for t in diffs}
+    assert rows["money_facts"] > 0 and rows["status_changes"] > 0 and rows["services"] > 0
