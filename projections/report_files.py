@@ -33,7 +33,7 @@ def ensure_report_file_tables(conn: Connection[Any]) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(7305002)")
         for statement in DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 def file_id_for(schedule_id: str, period_start: date) -> uuid.UUID:
@@ -99,7 +99,7 @@ def list_files(
         query += " AND schedule_id = %s"
         params.append(schedule_id)
     query += " ORDER BY period_start, created_at, file_id LIMIT %s OFFSET %s"
-    rows = conn.execute(query, [*params, min(limit, MAX_FILES_LISTED), offset]).fetchall()  # type: ignore[arg-type]
+    rows = conn.execute(query, [*params, min(limit, MAX_FILES_LISTED), offset]).fetchall()
     return [
         {
             "file_id": str(r[0]),

@@ -115,7 +115,7 @@ def default_range(today: date, granularity: str) -> tuple[date, date]:
     return start, today
 
 
-def _scalar(conn: Connection[Any], query: pgsql.Composable, params: Sequence[Any]) -> Any:
+def _scalar(conn: Connection[Any], query: pgsql.SQL | pgsql.Composed, params: Sequence[Any]) -> Any:
     row = conn.execute(query, params).fetchone()
     return None if row is None else row[0]
 
@@ -172,7 +172,7 @@ class CustomerFilter:
     def clause(self, column: str) -> tuple[pgsql.Composable, list[Any]]:
         parts: list[pgsql.Composable] = []
         params: list[Any] = []
-        col = pgsql.SQL(column)  # type: ignore[arg-type]
+        col = pgsql.SQL(column)  # type: ignore[arg-type,unused-ignore] # a name from this module
         if self.status is not None:
             parts.append(
                 pgsql.SQL(
@@ -945,7 +945,8 @@ def _financial_health(conn: Connection[Any], info: ResellerInfo, q: ReportQuery)
     rows = []
     for label, start, end in periods(q.group_by, q.date_from, q.date_to):
         metrics = period_metrics(conn, info, start, end)
-        rows.append({"period": label} | {k: text(metrics[k]) for k, _, _ in HEALTH_KEYS})
+        row: dict[str, Any] = {"period": label}
+        rows.append(row | {k: text(metrics[k]) for k, _, _ in HEALTH_KEYS})
     whole = period_metrics(conn, info, q.date_from, q.date_to)
     totals = {k: text(whole[k]) for k, _, _ in HEALTH_KEYS}
     return Report("financial-health", "Financial health", info, q, columns, rows, totals,
