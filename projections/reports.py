@@ -438,7 +438,9 @@ def period_metrics(
         "new_customers": new_customers(conn, r, start, end, customers),
         "churned_customers": lost,
         "churn_rate": None if churn_exact is None else ratio(lost, live),
-        "churned_monthly_revenue": churned_monthly_revenue(conn, r, currency, start, end),
+        "churned_monthly_revenue": churned_monthly_revenue(
+            conn, r, currency, start, end, customers
+        ),
         "customers_invoiced": invoiced_customers,
         "arpu": None if arpu_exact is None else round_half_up(arpu_exact, currency).amount,
         "clv": clv,

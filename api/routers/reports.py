@@ -25,8 +25,9 @@ from commands.principal import Principal
 from commands.reports import ScheduleReport, cancel_schedule, schedule_report
 from domain.access import Permission
 from domain.report_schedule import GROUPINGS
-from projections.activity import recent_actions
-from projections.credit_accounts import get_credit_account
+from projections.activity import ActivityProjector, recent_actions
+from projections.base import Projector
+from projections.credit_accounts import CreditAccountsProjector, get_credit_account
 from projections.exports import MEDIA_TYPES, export
 from projections.report_files import get_file, list_files
 from projections.reporting import ReportingProjector
@@ -59,11 +60,12 @@ def _reseller(
     principal: Principal,
     reseller_id: int | None,
     wait_for_position: int | None,
-    permission: Permission = Permission.REPORT_VIEW,
+    also_read: tuple[type[Projector], ...] = (),
 ) -> ResellerInfo:
     number = principal.reseller_in_scope(reseller_id)
-    principal.require(permission)
-    wait_until(services, conn, ReportingProjector, wait_for_position, number, 2_000)
+    principal.require(Permission.REPORT_VIEW)
+    for projector in (ReportingProjector, *also_read):
+        wait_until(services, conn, projector, wait_for_position, number, 2_000)
     info = reseller_info(conn, number)
     if info is None:
         # A reseller created a moment ago: give the projection a bounded chance to catch up.
@@ -86,7 +88,14 @@ def read_dashboard(
     """Seed §2.1/§2.2 KPIs: customers by status and growth, monthly revenue and commission
     with trends, service distribution, credit, customer allocation, outstanding payments,
     recent activity. Support tickets are not tracked (reported as such)."""
-    info = _reseller(s, conn, context.principal, reseller_id, wait_for_position)
+    info = _reseller(
+        s,
+        conn,
+        context.principal,
+        reseller_id,
+        wait_for_position,
+        (CreditAccountsProjector, ActivityProjector),
+    )
     today = context.received_at.date()
     return dashboard(
         conn,
