@@ -120,6 +120,16 @@ def _latin1(value: Any) -> str:
     return ("" if value is None else str(value)).encode("latin-1", "replace").decode("latin-1")
 
 
+def _fitted_cell(pdf: FPDF, width: float, height: float, value: str, style: str, **kw: Any) -> None:
+    """A cell whose text shrinks (down to 5 pt) to fit its width instead of overflowing."""
+    size = 7.0
+    pdf.set_font("Helvetica", style, size)
+    while size > 5 and pdf.get_string_width(value) > width - 2:
+        size -= 0.5
+        pdf.set_font("Helvetica", style, size)
+    pdf.cell(width, height, value, border=1, **kw)
+
+
 def to_pdf(report: Report, generated_at: datetime) -> bytes:
     brand = report.reseller
     pdf = FPDF(orientation="L", unit="mm", format="A4")
@@ -149,18 +159,17 @@ def to_pdf(report: Report, generated_at: datetime) -> bytes:
     pdf.ln(2)
     rows = table(report)
     width = (pdf.w - pdf.l_margin - pdf.r_margin) / len(report.columns)
-    pdf.set_font("Helvetica", "B", 7)
     pdf.set_fill_color(*_rgb(brand.secondary_color))
     pdf.set_text_color(255, 255, 255)
     for column in report.columns:
-        pdf.cell(width, 7, _latin1(column.label), border=1, fill=True)
+        _fitted_cell(pdf, width, 7, _latin1(column.label), "B", fill=True)
     pdf.ln()
     pdf.set_text_color(0, 0, 0)
     for index, row in enumerate(rows[1:], start=1):
-        pdf.set_font("Helvetica", "B" if index == len(rows) - 1 else "", 7)
+        style = "B" if index == len(rows) - 1 else ""
         for value, column in zip(row, report.columns, strict=True):
             align = "L" if column.kind == "text" else "R"
-            pdf.cell(width, 6, _latin1(value), border=1, align=align)
+            _fitted_cell(pdf, width, 6, _latin1(value), style, align=align)
         pdf.ln()
     for note in report.notes:
         pdf.set_font("Helvetica", "I", 7)
