@@ -27,6 +27,7 @@ from api.routers import (
     health,
     payouts,
     privacy,
+    reports,
     resellers,
     users,
 )
@@ -117,4 +118,5 @@ def create_app(services: ApiServices) -> FastAPI:
     for module in (health, auth, resellers, customers, credit, payouts, billing, users, audit):
         app.include_router(module.router)
     app.include_router(privacy.router)
+    app.include_router(reports.router)
     return app

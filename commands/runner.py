@@ -116,6 +116,8 @@ def _metadata(context: RequestContext, outcome: Outcome) -> dict[str, Any]:
         "user_agent": context.user_agent,
         "request_id": context.request_id,
         "idempotency_key": context.idempotency_key,
+        # When the request arrived: reports date lifecycle events (registrations, churn) by it.
+        "received_at": context.received_at.isoformat(),
     }
 
 

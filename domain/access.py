@@ -54,6 +54,7 @@ class Permission(StrEnum):
     TOKEN_ISSUE = "token_issue"  # noqa: S105 - a permission name
     ACTIVITY_VIEW = "activity_view"
     AUDIT_VIEW = "audit_view"  # master ISP realm only: the audit trail of every event
+    REPORT_SCHEDULE = "report_schedule"
 
 
 ISP_ONLY = frozenset({Permission.RESELLER_MANAGE, Permission.CREDIT_CHARGE, Permission.AUDIT_VIEW})
@@ -77,6 +78,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.TICKET_MANAGE,
             Permission.USER_VIEW,
             Permission.ACTIVITY_VIEW,
+            Permission.REPORT_SCHEDULE,
         }
     ),
     Role.USER: frozenset(

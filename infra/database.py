@@ -12,6 +12,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from projections.bi import install_views
 from projections.registry import PROJECTORS
+from projections.report_files import ensure_report_file_tables
 
 EMBEDDED_DATABASE = "ledger"
 DEFAULT_BI_ROLE = "ledger_bi"
@@ -49,6 +50,7 @@ def create_read_models(
 ) -> None:
     for projector in PROJECTORS.values():
         projector.create(conn, projector.live_schema())
+    ensure_report_file_tables(conn)
     reader = bi_role if bi_role is not None and ensure_role(conn, bi_role, login=False) else None
     install_views(conn, reader)
 

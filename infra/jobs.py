@@ -33,6 +33,10 @@ from domain.customer import cycle_period
 from domain.payouts import MAX_RECORDS_PER_PAYOUT
 from infra.event_store import LedgerStore
 from projections.payouts import approved_commission_ids, resellers_with_payout_work
+from domain.report_schedule import previous_period
+from infra.event_store import LedgerStore
+from projections.report_files import generate_for_period
+from projections.reports import active_schedules, schedule_by_id
 
 log = structlog.get_logger(__name__)
 
@@ -253,6 +257,54 @@ def payout_cycle_job(now: str | None = None) -> None:
     run_payout_cycle(now)
 
 
+MAX_SCHEDULES_PER_SWEEP = 10_000
+
+
+def generate_report(schedule_id: str, period_start: str, period_end: str) -> bool:
+    """Generate one scheduled report for one period; True when this call stored the file."""
+    if JobRuntime.database_url is None:
+        raise RuntimeError("jobs are not wired to a database (call start_jobs)")
+    with psycopg.connect(JobRuntime.database_url, autocommit=True) as conn:
+        schedule = schedule_by_id(conn, schedule_id)
+        if schedule is None or not schedule["active"]:
+            log.info("job.report_skipped", schedule=schedule_id)
+            return False
+        stored = generate_for_period(
+            conn,
+            schedule,
+            date.fromisoformat(period_start),
+            date.fromisoformat(period_end),
+            datetime.now(UTC),
+        )
+    log.info("job.report_generated", schedule=schedule_id, period=period_start, stored=stored)
+    return stored
+
+
+def sweep_scheduled_reports(today: date | None = None) -> int:
+    """Send one generation job per active schedule for its last completed period; a period
+    that already has its file is skipped by the job, so sweeping often is harmless."""
+    if JobRuntime.database_url is None:
+        raise RuntimeError("jobs are not wired to a database (call start_jobs)")
+    day = today or datetime.now(UTC).date()
+    with psycopg.connect(JobRuntime.database_url, autocommit=True) as conn:
+        schedules = active_schedules(conn, MAX_SCHEDULES_PER_SWEEP)
+    for schedule in schedules:
+        start, end = previous_period(schedule["frequency"], day)
+        generate_report_job.send(schedule["schedule_id"], start.isoformat(), end.isoformat())
+    log.info("job.reports_swept", schedules=len(schedules))
+    return len(schedules)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
+def generate_report_job(schedule_id: str, period_start: str, period_end: str) -> None:
+    generate_report(schedule_id, period_start, period_end)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
+def scheduled_reports_job() -> None:
+    sweep_scheduled_reports()
+
+
 ACTORS = (
     bill_customer_job,
     billing_run_job,
@@ -261,6 +313,8 @@ ACTORS = (
     clear_commissions_job,
     calculate_commissions_job,
     payout_cycle_job,
+    generate_report_job,
+    scheduled_reports_job,
 )
 
 

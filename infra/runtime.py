@@ -37,6 +37,7 @@ from infra.jobs import (
     expire_emergency_credit_job,
     make_broker,
     payout_cycle_job,
+    scheduled_reports_job,
     start_jobs,
 )
 from infra.privacy import derived_master_key, embedded_master_key, parse_master_key
@@ -284,6 +285,7 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
             expire_emergency_credit_job.send()
             clear_commissions_job.send()
             payout_cycle_job.send()
+            scheduled_reports_job.send()
 
     threading.Thread(target=sweep, name="expiry-sweep", daemon=True).start()
     start_chainer(s, runtime.store, runtime.database_url, stopping)  # one active: advisory lock
@@ -291,4 +293,5 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
     expire_emergency_credit_job.send()
     clear_commissions_job.send()
     payout_cycle_job.send()
+    scheduled_reports_job.send()
     return worker

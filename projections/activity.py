@@ -71,3 +71,22 @@ def team_performance(
     for row in rows:
         row["last_activity_at"] = row["last_activity_at"].isoformat()
     return rows
+
+
+def recent_actions(conn: Connection[Any], reseller_id: int, limit: int) -> list[dict[str, Any]]:
+    """The latest actions on or by a reseller's data, newest first (the dashboard's feed)."""
+    schema = pgsql.Identifier(ActivityProjector.live_schema())
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            pgsql.SQL(
+                "SELECT position, actor, event_type, aggregate_id, at FROM {}.actions"
+                " WHERE owner_reseller_id = %s OR actor_reseller_id = %s"
+                " ORDER BY position DESC LIMIT %s"
+            ).format(schema),
+            (reseller_id, reseller_id, limit),
+        )
+        rows = cur.fetchall()
+    return [
+        row | {"aggregate_id": str(row["aggregate_id"]), "at": row["at"].isoformat()}
+        for row in rows
+    ]

@@ -11,6 +11,7 @@ from projections.credit_accounts import CreditAccountsProjector
 from projections.customers import CustomersProjector
 from projections.journal import JournalProjector
 from projections.payouts import PayoutsProjector
+from projections.reporting import ReportingProjector
 from projections.users import UsersProjector
 
 PROJECTORS: dict[str, type[Projector]] = {
@@ -25,5 +26,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         CommissionsProjector,
         AuditProjector,
         PayoutsProjector,
+        ReportingProjector,
     )
 }

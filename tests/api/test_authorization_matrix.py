@@ -239,6 +239,46 @@ def _next_close(number: int) -> str:
     return (date(2019, 1, 1) + timedelta(days=_closed_through[number])).isoformat()
 
 
+def _report_schedule(store: Any, number: int) -> str:
+    from commands.reports import ScheduleReport, schedule_report
+
+    made = schedule_report(
+        store,
+        context(),
+        ScheduleReport(kind="revenue", format="csv", frequency="monthly", reseller_id=number),
+    )
+    return str(json.loads(made.body)["schedule_id"])
+
+
+def _report_file(store: Any, number: int) -> str:
+    from projections.report_files import file_id_for, store_file
+
+    schedule_id = str(uuid.uuid4())
+    with store.recorder.datastore.get_connection() as conn:
+        store_file(
+            conn,
+            reseller_id=number,
+            schedule_id=schedule_id,
+            kind="revenue",
+            file_format="csv",
+            period_start=date(2026, 1, 1),
+            period_end=date(2026, 1, 31),
+            filename="matrix.csv",
+            media_type="text/csv",
+            content=b"period\r\n",
+            created_at=datetime.now(UTC),
+        )
+    return str(file_id_for(schedule_id, date(2026, 1, 1)))
+
+
+def _reports(path: str) -> Callable[[Any, int], Request]:
+    return lambda s, n: (
+        f"/reseller/api/{path}",
+        {"reseller_id": n, "wait_for_position": _head(s)},
+        None,
+    )
+
+
 def _token(store: Any, number: int) -> str:
     result = issue_token(
         store, context(), IssueToken(label="m", role=Role.USER, reseller_id=number)
@@ -795,6 +835,33 @@ POLICY: dict[tuple[str, str], Any] = {
             {"reseller_id": n, "period": "2027-01", "wait_for_position": _head(s)},
             None,
         ),
+    ),
+    ("GET", "/reseller/api/dashboard"): Scoped(P.REPORT_VIEW, _reports("dashboard")),
+    ("GET", "/reseller/api/dashboard/financial"): Scoped(
+        P.REPORT_VIEW, _reports("dashboard/financial")
+    ),
+    ("GET", "/reseller/api/reports/{kind}"): Scoped(P.REPORT_VIEW, _reports("reports/revenue")),
+    ("GET", "/reseller/api/reports/schedules"): Scoped(
+        P.REPORT_VIEW, _reports("reports/schedules")
+    ),
+    ("POST", "/reseller/api/reports/schedules"): Scoped(
+        P.REPORT_SCHEDULE,
+        lambda s, n: (
+            "/reseller/api/reports/schedules",
+            None,
+            {"kind": "churn", "format": "pdf", "frequency": "quarterly", "reseller_id": n},
+        ),
+    ),
+    ("DELETE", "/reseller/api/reports/schedules/{schedule_id}"): Scoped(
+        P.REPORT_SCHEDULE,
+        lambda s, n: (f"/reseller/api/reports/schedules/{_report_schedule(s, n)}", None, None),
+    ),
+    ("GET", "/reseller/api/reports/files"): Scoped(
+        P.REPORT_VIEW, lambda s, n: ("/reseller/api/reports/files", {"reseller_id": n}, None)
+    ),
+    ("GET", "/reseller/api/reports/files/{file_id}"): Scoped(
+        P.REPORT_VIEW,
+        lambda s, n: (f"/reseller/api/reports/files/{_report_file(s, n)}", None, None),
     ),
 }
 

@@ -68,6 +68,7 @@ def new_reseller(
     roles: tuple[Role, ...] = (Role.ADMIN,),
     parent: int | None = None,
     commission_percent: str | None = "10.00",
+    customer_limit: int | None = None,
 ) -> Tenant:
     code = f"T{uuid.uuid4().hex[:12].upper()}"
     result = create_reseller(
@@ -81,6 +82,7 @@ def new_reseller(
             credit_limit=Decimal(credit_limit),
             parent_reseller_id=parent,
             commission_percent=None if commission_percent is None else Decimal(commission_percent),
+            customer_limit=customer_limit,
         ),
     )
     number = json.loads(result.body)["reseller_id"]
