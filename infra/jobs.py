@@ -31,10 +31,9 @@ from commands.principal import Principal, RequestContext
 from domain.access import Role
 from domain.customer import cycle_period
 from domain.payouts import MAX_RECORDS_PER_PAYOUT
-from infra.event_store import LedgerStore
-from projections.payouts import approved_commission_ids, resellers_with_payout_work
 from domain.report_schedule import previous_period
 from infra.event_store import LedgerStore
+from projections.payouts import approved_commission_ids, resellers_with_payout_work
 from projections.report_files import generate_for_period
 from projections.reports import active_schedules, schedule_by_id
 
