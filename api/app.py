@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from api.deps import ApiServices
 from api.problems import install_problem_handlers, problem
 from api.routers import auth, billing, credit, customers, health, resellers, users
+from api.routers import disputes as dispute_routes
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger(__name__)
@@ -101,4 +102,5 @@ def create_app(services: ApiServices) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body_bytes=services.config.max_body_bytes)
     for module in (health, auth, resellers, customers, credit, billing, users):
         app.include_router(module.router)
+    app.include_router(dispute_routes.router)
     return app

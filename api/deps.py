@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 from starlette.responses import Response
 
 from commands.auth import SESSION_PREFIX, AuthServices, authenticate_session
+from commands.disputes import DisputeConfig
 from commands.principal import Principal, RequestContext
 from commands.resellers import tenant_of
 from commands.runner import CommandResult
@@ -38,6 +39,7 @@ class ApiConfig:
     page_size_max: int = 100
     read_wait_max_ms: int = 5_000
     max_body_bytes: int = 65_536
+    disputes: DisputeConfig = field(default_factory=DisputeConfig)
 
 
 class Jobs(Protocol):

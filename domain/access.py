@@ -51,6 +51,7 @@ class Permission(StrEnum):
     USER_MANAGE = "user_manage"
     TOKEN_ISSUE = "token_issue"  # noqa: S105 - a permission name
     ACTIVITY_VIEW = "activity_view"
+    COMMISSION_DISPUTE = "commission_dispute"  # submit and escalate commission disputes
 
 
 ISP_ONLY = frozenset({Permission.RESELLER_MANAGE, Permission.CREDIT_CHARGE})
@@ -72,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.TICKET_MANAGE,
             Permission.USER_VIEW,
             Permission.ACTIVITY_VIEW,
+            Permission.COMMISSION_DISPUTE,
         }
     ),
     Role.USER: frozenset(

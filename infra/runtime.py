@@ -15,6 +15,7 @@ from psycopg_pool import ConnectionPool
 
 from api.deps import ApiConfig, ApiServices
 from commands.auth import AuthConfig, AuthServices
+from commands.disputes import DisputeConfig
 from commands.principal import Principal, RequestContext
 from commands.tokens import IssueToken, issue_token
 from domain.access import Role
@@ -70,6 +71,10 @@ class Runtime:
             page_size_max=s.page_size_max,
             read_wait_max_ms=s.read_wait_max_ms,
             max_body_bytes=s.max_body_bytes,
+            disputes=DisputeConfig(
+                interest_rate_percent=s.dispute_interest_rate_percent,
+                max_document_bytes=s.dispute_document_max_bytes,
+            ),
         )
         pool = self.read_pool()
         return ApiServices(

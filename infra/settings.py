@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -63,6 +64,13 @@ class Settings(BaseSettings):
     login_max_lockout_s: int = Field(default=3_600, ge=1, le=604_800)
     password_min_length: int = Field(default=12, ge=8, le=128)
     password_min_classes: int = Field(default=2, ge=1, le=4)
+    dispute_interest_rate_percent: Decimal = Field(
+        default=Decimal("5.00"),
+        ge=0,
+        le=100,
+        description="Annual simple interest on a dispute accepted after its review due date",
+    )
+    dispute_document_max_bytes: int = Field(default=49_152, ge=1, le=10_485_760)
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -8,6 +8,7 @@ from projections.billing import BillingProjector
 from projections.commissions import CommissionsProjector
 from projections.credit_accounts import CreditAccountsProjector
 from projections.customers import CustomersProjector
+from projections.disputes import DisputesProjector
 from projections.journal import JournalProjector
 from projections.users import UsersProjector
 
@@ -21,5 +22,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         ActivityProjector,
         BillingProjector,
         CommissionsProjector,
+        DisputesProjector,
     )
 }
