@@ -326,7 +326,7 @@ def commissions(
     conn: ReadConnection,
     period_start: date | None = None,
     period_end: date | None = None,
-    commission_type: Literal["setup", "recurring", "usage", "retention", "performance"]
+    commission_type: Literal["setup", "recurring", "usage", "retention", "performance", "interest"]
     | None = Query(default=None, alias="type"),
     status: Literal["pending", "calculated", "approved", "disputed", "adjusted", "paid", "voided"]
     | None = None,

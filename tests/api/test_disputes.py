@@ -245,6 +245,12 @@ def test_interest_accrues_day_by_day_past_the_due_date(api, own_clock, store, is
     (interest,) = [r for r in rows if r["commission_type"] == "interest"]
     assert (interest["commission_amount"], interest["status"]) == ("1.50", "approved")
     assert interest["period_start"] == due
+    by_type = api.get(
+        "/reseller/api/commissions",
+        headers=tenant.headers(Role.READONLY),
+        params={"type": "interest"},
+    ).json()
+    assert [r["commission_id"] for r in by_type] == [interest["commission_id"]]
     view = dispute_view(api, tenant.headers(), dispute_id, position(resolved))
     assert view["interest"] == {"amount": "1.50", "as_of": None, "final": True}
     balance = api.get(

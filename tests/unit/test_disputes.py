@@ -123,6 +123,7 @@ def test_accepting_late_adds_an_interest_record():
     resolved_on = dispute.review_due_on + timedelta(days=73)
     created = dispute.resolve("accepted", "late", [record], resolved_on, Decimal("10"))
     adjustment, interest = created
+    assert adjustment.commission_amount == usd("3.00")
     assert interest.commission_type == "interest"
     assert interest.status == "approved"
     # 3.00 * 10% * 73 / 365 = 0.06
