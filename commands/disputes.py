@@ -399,4 +399,3 @@ def dispute_view(dispute: Dispute, today: date, config: DisputeConfig) -> dict[s
         ),
         "version": dispute.version,
     }
-

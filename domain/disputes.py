@@ -422,9 +422,7 @@ class Dispute(Aggregate):
                         source,
                     )
                 )
-        self._resolve(
-            decision, note, on, adjustments, interest, days, annual_interest_rate_percent
-        )
+        self._resolve(decision, note, on, adjustments, interest, days, annual_interest_rate_percent)
         return created
 
 
@@ -444,9 +442,7 @@ def _documents(
         field = f"{prefix}{index}." if prefix else ""
         entry = document.record(dispute_id, field, max_bytes)
         if entry["sha256"] in known:
-            raise DomainError(
-                "this document is already attached", field=f"{field}content_base64"
-            )
+            raise DomainError("this document is already attached", field=f"{field}content_base64")
         known.add(entry["sha256"])
         recorded.append(entry)
     return recorded
