@@ -60,7 +60,11 @@ class DisputeItem(CommandModel):
 
 class DocumentUpload(CommandModel):
     filename: str = Field(
-        min_length=1, max_length=200, pattern=r"^[^/\\\x00-\x1f\"]+$", examples=["invoice.pdf"]
+        min_length=1,
+        max_length=200,
+        # Plain ASCII names only: it goes back out in a Content-Disposition header.
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._()+,-]*$",
+        examples=["invoice.pdf"],
     )
     content_type: str = Field(
         default="application/octet-stream",

@@ -301,6 +301,10 @@ def test_documents_round_trip_with_their_sha256(api, own_clock, store, isp_heade
         ({"reason": ""}, "reason"),
         ({"status": "accepted"}, "status"),
         ({"documents": [{"filename": "../x", "content_base64": "eA=="}]}, "documents.0.filename"),
+        (
+            {"documents": [{"filename": "r\u20ac.pdf", "content_base64": "eA=="}]},
+            "documents.0.filename",
+        ),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(
