@@ -31,6 +31,7 @@ from api.routers import (
     resellers,
     users,
 )
+from api.routers import disputes as dispute_routes
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger(__name__)
@@ -119,4 +120,5 @@ def create_app(services: ApiServices) -> FastAPI:
         app.include_router(module.router)
     app.include_router(privacy.router)
     app.include_router(reports.router)
+    app.include_router(dispute_routes.router)
     return app

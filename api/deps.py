@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 from starlette.responses import Response
 
 from commands.auth import SESSION_PREFIX, AuthServices, authenticate_session
+from commands.disputes import DisputeConfig
 from commands.principal import Principal, RequestContext
 from commands.resellers import tenant_of
 from commands.runner import CommandResult
@@ -39,6 +40,7 @@ class ApiConfig:
     read_wait_max_ms: int = 5_000
     max_body_bytes: int = 65_536
     audit_export_max_rows: int = 100_000
+    disputes: DisputeConfig = field(default_factory=DisputeConfig)
 
 
 class Jobs(Protocol):

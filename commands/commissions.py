@@ -200,7 +200,7 @@ def approve_commission(store: Store, context: RequestContext, commission_id: UUI
         record = load(store, commission_id, Commission, "commission")
         context.principal.reseller_in_scope(record.reseller_number)
         context.principal.require(Permission.RESELLER_MANAGE)
-        record.approve()
+        record.approve(context.received_at.date())
         return Outcome(
             [record], commission_view(record), _tenant(store, record), record.reseller_number
         )

@@ -55,6 +55,7 @@ class Permission(StrEnum):
     ACTIVITY_VIEW = "activity_view"
     AUDIT_VIEW = "audit_view"  # master ISP realm only: the audit trail of every event
     REPORT_SCHEDULE = "report_schedule"
+    COMMISSION_DISPUTE = "commission_dispute"  # submit and escalate commission disputes
 
 
 ISP_ONLY = frozenset({Permission.RESELLER_MANAGE, Permission.CREDIT_CHARGE, Permission.AUDIT_VIEW})
@@ -79,6 +80,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.USER_VIEW,
             Permission.ACTIVITY_VIEW,
             Permission.REPORT_SCHEDULE,
+            Permission.COMMISSION_DISPUTE,
         }
     ),
     Role.USER: frozenset(

@@ -25,8 +25,13 @@ from domain.journal import JournalEntry, Posting, credit, debit
 from domain.money import Money, percent_of, round_down
 
 COMMISSION_TYPES = ("setup", "recurring", "usage", "retention", "performance")
+INTEREST_TYPE = "interest"
+RECORD_TYPES = (*COMMISSION_TYPES, INTEREST_TYPE)
+"""What a record may be: plans earn the five seed types; interest on a late-resolved dispute is
+a record of its own type (never a plan's)."""
 MAX_RATE = Decimal(100)
 COMMISSION_EXPENSE = "expenses:commissions"
+DISPUTE_INTEREST_EXPENSE = "expenses:commission_dispute_interest"
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "pending": frozenset({"calculated", "voided"}),
@@ -50,16 +55,20 @@ def payable_account(reseller_number: int) -> str:
     return f"liabilities:commission_payable:{reseller_number}"
 
 
-def commission_postings(reseller_number: int, amount: Money) -> list[Posting]:
-    """Commission expense against the reseller's payable; reversed for a negative amount."""
+def payable_postings(reseller_number: int, amount: Money, expense: str) -> list[Posting]:
+    """The journal entry of a record: expense against what is payable to the reseller (the
+    other way round for a negative amount; nothing for zero)."""
     payable = payable_account(reseller_number)
     if amount.is_positive:
-        entry = JournalEntry((debit(COMMISSION_EXPENSE, amount), credit(payable, amount)))
-    elif amount.amount < 0:
-        entry = JournalEntry((debit(payable, -amount), credit(COMMISSION_EXPENSE, -amount)))
-    else:
-        return []
-    return list(entry.postings)
+        return list(JournalEntry((debit(expense, amount), credit(payable, amount))).postings)
+    if amount.amount < 0:
+        return list(JournalEntry((debit(payable, -amount), credit(expense, -amount))).postings)
+    return []
+
+
+def commission_postings(reseller_number: int, amount: Money) -> list[Posting]:
+    """Commission expense against the reseller's payable; reversed for a negative amount."""
+    return payable_postings(reseller_number, amount, COMMISSION_EXPENSE)
 
 
 def pass_through_shares(
@@ -132,6 +141,8 @@ class Commission(Aggregate):
         self.hold_until = hold_until
         self.source = source
         self.posted = bool(postings)
+        self.approved_on: date | None = None
+        """The business day it was first approved: its dispute window counts from there."""
 
     @classmethod
     def calculate(
@@ -168,17 +179,23 @@ class Commission(Aggregate):
         from_status: str
         to_status: str
         note: str | None
+        on: date | None
+        """The business day of the change (absent from events recorded before it existed)."""
 
     @event(StatusChanged)
-    def _change_status(self, from_status: str, to_status: str, note: str | None) -> None:
+    def _change_status(
+        self, from_status: str, to_status: str, note: str | None, on: date | None = None
+    ) -> None:
         self.status = to_status
+        if to_status == "approved" and self.approved_on is None:
+            self.approved_on = on
 
-    def _move(self, to_status: str, note: str | None = None) -> None:
+    def _move(self, to_status: str, note: str | None = None, on: date | None = None) -> None:
         if to_status not in TRANSITIONS[self.status]:
             raise InvalidTransition(
                 f"a {self.status} commission cannot become {to_status}", field="status"
             )
-        self._change_status(self.status, to_status, note)
+        self._change_status(self.status, to_status, note, on)
 
     @classmethod
     def accrue(
@@ -264,34 +281,86 @@ class Commission(Aggregate):
         self._move("calculated", "holding period over")
         return True
 
-    def approve(self) -> None:
-        self._move("approved")
+    def approve(self, on: date | None = None) -> None:
+        self._move("approved", on=on)
 
-    def dispute(self, reason: str) -> None:
-        self._move("disputed", reason)
+    def dispute(self, reason: str, on: date | None = None) -> None:
+        self._move("disputed", reason, on)
 
-    def reject_dispute(self, note: str) -> None:
-        self._move("approved", note)
+    def reject_dispute(self, note: str, on: date | None = None) -> None:
+        self._move("approved", note, on)
 
-    def settle_dispute(self, corrected_base: Money, note: str) -> Commission:
-        """Resolve a dispute by an adjustment: a new record for the difference, referencing this
-        one (this record is never edited)."""
+    def adjustment_for(self, corrected_base: Money) -> Money:
+        """What settling a dispute at `corrected_base` would add to this record."""
         if corrected_base.currency != self.base_amount.currency:
             raise DomainError("the corrected base must be in the same currency", field="currency")
-        self._move("adjusted", note)
+        return commission_on(corrected_base, self.commission_rate) - self.commission_amount
+
+    def settle_dispute(
+        self,
+        corrected_base: Money,
+        note: str,
+        adjustment_id: UUID | None = None,
+        on: date | None = None,
+        source: str | None = None,
+    ) -> Commission:
+        """Resolve a dispute by an adjustment: a new record for the difference, referencing this
+        one (this record is never edited). The adjustment is approved (payable as it is) and
+        carries its own journal entry; a deterministic `adjustment_id` makes settling twice
+        collide in the store instead of paying twice."""
         # The adjustment carries exactly what the corrected commission differs by, so original
         # plus adjustment equals the commission on the corrected base, to the minor unit.
-        return Commission(
+        amount = self.adjustment_for(corrected_base)
+        self._move("adjusted", note, on)
+        return Commission._create(
+            Commission.Calculated,
+            id=adjustment_id,
             reseller_number=self.reseller_number,
             customer_id=self.customer_id,
             commission_type=self.commission_type,
             base_amount=corrected_base - self.base_amount,
             commission_rate=self.commission_rate,
-            commission_amount=commission_on(corrected_base, self.commission_rate)
-            - self.commission_amount,
+            commission_amount=amount,
             period_start=self.period_start,
             period_end=self.period_end,
             adjusts=self.id,
+            status="approved",
+            hold_until=None,
+            source=source,
+            postings=payable_postings(self.reseller_number, amount, COMMISSION_EXPENSE),
+        )
+
+    @classmethod
+    def record_interest(
+        cls,
+        interest_id: UUID,
+        reseller_number: int,
+        principal: Money,
+        annual_rate_percent: Decimal,
+        amount: Money,
+        due_on: date,
+        resolved_on: date,
+        source: str,
+    ) -> Commission:
+        """Interest owed for resolving a dispute late: approved and payable, with its entry."""
+        if not amount.is_positive:
+            raise DomainError("interest is a positive amount", field="interest")
+        return cls._create(
+            cls.Calculated,
+            id=interest_id,
+            reseller_number=reseller_number,
+            customer_id=None,
+            commission_type=INTEREST_TYPE,
+            base_amount=principal,
+            commission_rate=annual_rate_percent,
+            commission_amount=amount,
+            period_start=due_on,
+            period_end=resolved_on,
+            adjusts=None,
+            status="approved",
+            hold_until=None,
+            source=source,
+            postings=payable_postings(reseller_number, amount, DISPUTE_INTEREST_EXPENSE),
         )
 
     def mark_paid(self) -> None:

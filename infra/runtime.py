@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 from api.deps import ApiConfig, ApiServices
 from commands.auth import AuthConfig, AuthServices
 from commands.commissions import configure_commissions
+from commands.disputes import DisputeConfig
 from commands.payouts import PayoutPolicy
 from commands.principal import Principal, RequestContext
 from commands.tokens import IssueToken, issue_token
@@ -77,6 +78,10 @@ class Runtime:
             read_wait_max_ms=s.read_wait_max_ms,
             max_body_bytes=s.max_body_bytes,
             audit_export_max_rows=s.audit_export_max_rows,
+            disputes=DisputeConfig(
+                interest_rate_percent=s.dispute_interest_rate_percent,
+                max_document_bytes=s.dispute_document_max_bytes,
+            ),
         )
         pool = self.read_pool()
         return ApiServices(

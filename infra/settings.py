@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -86,6 +87,13 @@ class Settings(BaseSettings):
     fx_max_age_hours: int = Field(
         default=72, ge=1, le=8_760, description="Oldest FX rate a payout may convert at"
     )
+    dispute_interest_rate_percent: Decimal = Field(
+        default=Decimal("5.00"),
+        ge=0,
+        le=100,
+        description="Annual simple interest on a dispute accepted after its review due date",
+    )
+    dispute_document_max_bytes: int = Field(default=49_152, ge=1, le=10_485_760)
     log_level: str = "INFO"
     log_json: bool = True
     chain_poll_ms: int = Field(default=1_000, ge=10, le=60_000)

@@ -9,6 +9,7 @@ from projections.billing import BillingProjector
 from projections.commissions import CommissionsProjector
 from projections.credit_accounts import CreditAccountsProjector
 from projections.customers import CustomersProjector
+from projections.disputes import DisputesProjector
 from projections.journal import JournalProjector
 from projections.payouts import PayoutsProjector
 from projections.reporting import ReportingProjector
@@ -27,5 +28,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         AuditProjector,
         PayoutsProjector,
         ReportingProjector,
+        DisputesProjector,
     )
 }

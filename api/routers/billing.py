@@ -339,7 +339,7 @@ def commissions(
     period: Annotated[str | None, Query(max_length=7, examples=["2024-01"])] = None,
     period_start: date | None = None,
     period_end: date | None = None,
-    commission_type: Literal["setup", "recurring", "usage", "retention", "performance"]
+    commission_type: Literal["setup", "recurring", "usage", "retention", "performance", "interest"]
     | None = Query(default=None, alias="type"),
     status: Literal["pending", "calculated", "approved", "disputed", "adjusted", "paid", "voided"]
     | None = None,

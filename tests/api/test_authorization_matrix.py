@@ -25,6 +25,7 @@ from commands.users import SecuritySettings, change_security_settings
 from domain.access import ROLE_PERMISSIONS, Permission, Role
 from tests.api.auth_helpers import PASSWORD, client_from, fresh_ip
 from tests.support.builders import context, new_reseller, new_user
+from tests.support.disputes import approved_commission, dispute_in_state
 
 P = Permission
 Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]  # url, params, json
@@ -863,7 +864,114 @@ POLICY: dict[tuple[str, str], Any] = {
         P.REPORT_VIEW,
         lambda s, n: (f"/reseller/api/reports/files/{_report_file(s, n)}", None, None),
     ),
+    ("POST", "/reseller/api/commissions/disputes"): Scoped(
+        P.COMMISSION_DISPUTE,
+        lambda s, n: (
+            "/reseller/api/commissions/disputes",
+            None,
+            {
+                "reseller_id": n,
+                "items": [
+                    {
+                        "commission_id": approved_commission(s, n, _api_now()),
+                        "corrected_base_amount": "20.00",
+                    }
+                ],
+                "reason": "matrix",
+            },
+        ),
+    ),
+    ("GET", "/reseller/api/commissions/disputes"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: ("/reseller/api/commissions/disputes", {"reseller_id": n}, None),
+    ),
+    ("GET", "/reseller/api/commissions/disputes/{dispute_id}"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: (
+            f"/reseller/api/commissions/disputes/{_dispute(s, n)['dispute_id']}",
+            {"wait_for_position": _head(s)},
+            None,
+        ),
+    ),
+    ("POST", "/reseller/api/commissions/disputes/{dispute_id}/documents"): Scoped(
+        P.COMMISSION_DISPUTE,
+        lambda s, n: (
+            f"/reseller/api/commissions/disputes/{_dispute(s, n)['dispute_id']}/documents",
+            None,
+            {"filename": "m.txt", "content_base64": "bWF0cml4"},
+        ),
+    ),
+    ("GET", "/reseller/api/commissions/disputes/{dispute_id}/documents/{document_id}"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: (
+            _dispute_document_url(_dispute(s, n, document=True)),
+            None,
+            None,
+        ),
+    ),
+    ("POST", "/reseller/api/commissions/disputes/{dispute_id}/review"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/commissions/disputes/{_dispute(s, n)['dispute_id']}/review",
+            None,
+            {},
+        ),
+    ),
+    ("POST", "/reseller/api/commissions/disputes/{dispute_id}/complex"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/commissions/disputes/{_dispute(s, n)['dispute_id']}/complex",
+            None,
+            {
+                "review_due_on": (_api_now().date() + timedelta(days=25)).isoformat(),
+                "reason": "matrix",
+            },
+        ),
+    ),
+    ("POST", "/reseller/api/commissions/disputes/{dispute_id}/escalate"): Scoped(
+        P.COMMISSION_DISPUTE,
+        lambda s, n: (
+            f"/reseller/api/commissions/disputes/{_dispute(s, n)['dispute_id']}/escalate",
+            None,
+            {"reason": "matrix"},
+        ),
+    ),
+    ("POST", "/reseller/api/commissions/disputes/{dispute_id}/resolve"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/commissions/disputes/"
+            f"{_dispute(s, n, 'under_review')['dispute_id']}/resolve",
+            None,
+            {"decision": "rejected", "note": "matrix"},
+        ),
+    ),
 }
+
+_api_clock: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _remember_api_clock(client):
+    """Disputes open within 5 business days of approval on the API's clock, which other tests
+    move forward: builders approve on that clock."""
+    _api_clock[:] = [client.app.state.services.clock]
+
+
+def _api_now() -> datetime:
+    return _api_clock[0]() if _api_clock else datetime.now(UTC)
+
+
+def _dispute(store: Any, number: int, state: str = "submitted", document: bool = False) -> Any:
+    return dispute_in_state(store, number, _api_now(), state, document)
+
+
+def _dispute_document_url(dispute: dict[str, Any]) -> str:
+    (document,) = dispute["documents"]
+    return (
+        f"/reseller/api/commissions/disputes/{dispute['dispute_id']}/documents/"
+        f"{document['document_id']}"
+    )
+
 
 PRINCIPALS = ["admin", "manager", "user", "readonly", "narrow_token", "admin_session", "isp"]
 PRINCIPALS.append("finance_auditor")  # the ISP realm's read-only auditor

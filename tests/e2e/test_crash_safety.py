@@ -34,6 +34,7 @@ from commands.errors import CommandError
 from domain.access import Role
 from tests.conftest import prepared_store
 from tests.support.builders import context, new_reseller, new_user, reseller_principal
+from tests.support.disputes import disputed_commission
 from tests.support.privacy import PRIVACY_ENV
 from tests.support.projection_checks import (
     assert_projections_equal_rebuild,
@@ -89,6 +90,7 @@ class Process:
 
 def command_stream(store, tenants, count: int, rng: random.Random, done: list[int]) -> None:
     customers: dict[int, list[uuid.UUID]] = {t.number: [] for t in tenants}
+    disputed: set[int] = set()
     for i in range(count):
         tenant = rng.choice(tenants)
         admin = reseller_principal(tenant.number, Role.ADMIN)
@@ -117,7 +119,7 @@ def command_stream(store, tenants, count: int, rng: random.Random, done: list[in
                     ChangeCustomerStatus(status=rng.choice(["active", "suspended", "pending"])),
                 )
             elif roll < 0.55:
-                record_customer_payment(
+                paid = record_customer_payment(
                     store,
                     context(admin),
                     rng.choice(customers[tenant.number]),
@@ -127,6 +129,10 @@ def command_stream(store, tenants, count: int, rng: random.Random, done: list[in
                         method="card",
                     ),
                 )
+                commissions = json.loads(paid.body)["commissions"]
+                if commissions and tenant.number not in disputed:
+                    disputed.add(tenant.number)
+                    disputed_commission(store, commissions[0])
             elif roll < 0.75:
                 record_charge(
                     store,

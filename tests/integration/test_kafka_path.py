@@ -24,6 +24,7 @@ from projections.feeds import FeedStats, run_kafka_feed
 from projections.registry import PROJECTORS
 from tests.conftest import prepared_store
 from tests.support.builders import context, new_reseller, new_user, reseller_principal
+from tests.support.disputes import disputed_commission
 from tests.support.payouts import pay_out_a_cycle
 from tests.support.projection_checks import (
     assert_projections_equal_rebuild,
@@ -66,12 +67,14 @@ def make_history(store, tenants, customers_each=5):
                 ),
             )
             customer_id = uuid.UUID(json.loads(created.body)["customer_id"])
-            record_customer_payment(
+            paid = record_customer_payment(
                 store,
                 context(admin),
                 customer_id,
                 CustomerPayment(amount=Decimal("4.50"), currency=tenant.currency, method="cash"),
             )
+            if i == 0:
+                disputed_commission(store, json.loads(paid.body)["commissions"][0])
             change_customer_status(
                 store, context(admin), customer_id, ChangeCustomerStatus(status="active")
             )
