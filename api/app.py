@@ -17,7 +17,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import ApiServices
 from api.problems import install_problem_handlers, problem
-from api.routers import auth, billing, commission_plans, credit, customers, health, resellers, users
+from api.routers import (
+    auth,
+    billing,
+    commission_plans,
+    credit,
+    customers,
+    health,
+    payouts,
+    resellers,
+    users,
+)
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger(__name__)
@@ -101,6 +111,6 @@ def create_app(services: ApiServices) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body_bytes=services.config.max_body_bytes)
     # Before billing's routes, so /commissions/consolidated never reads as a commission id.
     app.include_router(commission_plans.router)
-    for module in (health, auth, resellers, customers, credit, billing, users):
+    for module in (health, auth, resellers, customers, credit, payouts, billing, users):
         app.include_router(module.router)
     return app

@@ -310,6 +310,16 @@ class CreditAccount(Aggregate):
         self._check_amount(amount)
         if method not in PAYMENT_METHODS:
             raise DomainError(f"method must be one of {', '.join(PAYMENT_METHODS)}", field="method")
+        allocations = self._oldest_first(amount)
+        entry = JournalEntry((debit(CASH, amount), credit(self.receivable_account, amount)))
+        self._record_payment(
+            amount, method, reference, effective_date, allocations, list(entry.postings)
+        )
+        if now is not None:
+            self._raise_alerts(now)
+        return allocations
+
+    def _oldest_first(self, amount: Money) -> list[dict[str, Any]]:
         allocations = []
         left = amount
         for charge in sorted(
@@ -321,13 +331,20 @@ class CreditAccount(Aggregate):
             applied = charge["outstanding"] if charge["outstanding"] <= left else left
             allocations.append({"charge_id": charge["charge_id"], "amount": applied})
             left = left - applied
-        entry = JournalEntry((debit(CASH, amount), credit(self.receivable_account, amount)))
-        self._record_payment(
-            amount, method, reference, effective_date, allocations, list(entry.postings)
-        )
-        if now is not None:
-            self._raise_alerts(now)
         return allocations
+
+    def settle_from_payout(
+        self, amount: Money, reference: str, effective_date: date, now: datetime
+    ) -> None:
+        """A commission payout pays down what the reseller owes (oldest charges first). The
+        journal lines (payable against this receivable) are in the payout's own entry, so this
+        payment carries none."""
+        self._check_amount(amount)
+        if amount > self.balance:
+            raise DomainError("a payout settles at most what is owed", field="amount")
+        allocations = self._oldest_first(amount)
+        self._record_payment(amount, "offset", reference, effective_date, allocations, [])
+        self._raise_alerts(now)
 
     # -- policy -----------------------------------------------------------------------------
 

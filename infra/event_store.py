@@ -19,8 +19,10 @@ from psycopg.conninfo import conninfo_to_dict
 from domain.catalogue import Counter
 from domain.credit_account import CreditAccount
 from domain.customer_account import CustomerAccount
+from domain.fx import FxRateBook
 from domain.journal import Posting, Side
 from domain.money import Money
+from domain.payouts import PayoutAccount
 from domain.reseller import Reseller, ResellerRegistry
 from domain.users import ResellerUser
 
@@ -79,6 +81,8 @@ class LedgerStore(Application[UUID]):
         CustomerAccount: 50,
         ResellerUser: 50,
         Counter: 50,
+        FxRateBook: 50,
+        PayoutAccount: 50,
     }
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:

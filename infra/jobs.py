@@ -11,6 +11,7 @@ log, so an expiry missed while no worker ran is caught by the next sweep.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -25,10 +26,13 @@ from commands.commission_periods import calculate_period
 from commands.commissions import clear_commission
 from commands.credit import expire_emergency_credit
 from commands.errors import CommandError
+from commands.payouts import PayoutPolicy, advance_cycle
 from commands.principal import Principal, RequestContext
 from domain.access import Role
 from domain.customer import cycle_period
+from domain.payouts import MAX_RECORDS_PER_PAYOUT
 from infra.event_store import LedgerStore
+from projections.payouts import approved_commission_ids, resellers_with_payout_work
 
 log = structlog.get_logger(__name__)
 
@@ -43,6 +47,8 @@ class JobRuntime:
 
     store: LedgerStore | None = None
     database_url: str | None = None
+    payout_policy: PayoutPolicy = PayoutPolicy()
+    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))  # type: ignore[assignment]
 
 
 def _context(request_id: str) -> RequestContext:
@@ -209,6 +215,44 @@ def calculate_commissions_job(reseller_number: int, period: str) -> None:
     calculate_commissions(reseller_number, period)
 
 
+def run_payout_cycle(now: str | None = None) -> dict[int, list[str]]:
+    """Take every reseller with payout work as far through its cycle as `now` (the jobs' clock
+    when absent) allows. Each step is an idempotent command, so running this twice, or again
+    after a crash between resellers, pays each reseller exactly once."""
+    if JobRuntime.database_url is None:
+        raise RuntimeError("jobs are not wired to a database (call start_jobs)")
+    instant = JobRuntime.clock() if now is None else datetime.fromisoformat(now)
+    with psycopg.connect(JobRuntime.database_url, autocommit=True) as conn:
+        resellers = resellers_with_payout_work(conn, MAX_CUSTOMERS_PER_RUN)
+    done: dict[int, list[str]] = {}
+    for number in resellers:
+
+        def candidates(number: int = number) -> list[uuid.UUID]:
+            with psycopg.connect(str(JobRuntime.database_url), autocommit=True) as conn:
+                return approved_commission_ids(conn, number, MAX_RECORDS_PER_PAYOUT)
+
+        context = RequestContext(
+            principal=JOBS_PRINCIPAL,
+            request_id=f"job:payouts:{number}:{instant.isoformat()}",
+            received_at=instant,
+        )
+        try:
+            done[number] = advance_cycle(
+                _store(), context, number, candidates, JobRuntime.payout_policy
+            )
+        except CommandError as error:
+            # e.g. no fresh FX rate yet: the statement waits for the next run.
+            log.warning("job.payout_refused", reseller=number, error=str(error))
+            done[number] = [f"refused: {error}"]
+    log.info("job.payout_cycle", resellers=len(resellers), at=instant.isoformat())
+    return done
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
+def payout_cycle_job(now: str | None = None) -> None:
+    run_payout_cycle(now)
+
+
 ACTORS = (
     bill_customer_job,
     billing_run_job,
@@ -216,6 +260,7 @@ ACTORS = (
     expire_emergency_credit_job,
     clear_commissions_job,
     calculate_commissions_job,
+    payout_cycle_job,
 )
 
 
@@ -233,10 +278,17 @@ class DramatiqJobs:
         return str(message.message_id)
 
 
-def start_jobs(store: LedgerStore, database_url: str, broker: dramatiq.Broker) -> None:
+def start_jobs(
+    store: LedgerStore,
+    database_url: str,
+    broker: dramatiq.Broker,
+    payout_policy: PayoutPolicy | None = None,
+) -> None:
     """Bind the actors to a broker and this process's store."""
     JobRuntime.store = store
     JobRuntime.database_url = database_url
+    if payout_policy is not None:
+        JobRuntime.payout_policy = payout_policy
     dramatiq.set_broker(broker)
     for actor in ACTORS:
         actor.broker = broker

@@ -16,6 +16,7 @@ from psycopg_pool import ConnectionPool
 from api.deps import ApiConfig, ApiServices
 from commands.auth import AuthConfig, AuthServices
 from commands.commissions import configure_commissions
+from commands.payouts import PayoutPolicy
 from commands.principal import Principal, RequestContext
 from commands.tokens import IssueToken, issue_token
 from domain.access import Role
@@ -34,6 +35,7 @@ from infra.jobs import (
     clear_commissions_job,
     expire_emergency_credit_job,
     make_broker,
+    payout_cycle_job,
     start_jobs,
 )
 from infra.relay import Relay, ensure_relay_tables, published_positions
@@ -252,7 +254,8 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
     """Dramatiq workers for this process's jobs, plus the periodic expiry sweep."""
     s = runtime.settings
     broker = make_broker(s.broker_url, s.broker_namespace)
-    start_jobs(runtime.store, runtime.database_url, broker)
+    policy = PayoutPolicy(isp_country=s.isp_country, fx_max_age=timedelta(hours=s.fx_max_age_hours))
+    start_jobs(runtime.store, runtime.database_url, broker, policy)
     worker = Worker(broker, worker_threads=s.worker_threads)
     worker.start()
 
@@ -260,9 +263,11 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
         while not stopping.wait(s.expiry_sweep_s):
             expire_emergency_credit_job.send()
             clear_commissions_job.send()
+            payout_cycle_job.send()
 
     threading.Thread(target=sweep, name="expiry-sweep", daemon=True).start()
     # Catch up on anything that fell due while no worker ran.
     expire_emergency_credit_job.send()
     clear_commissions_job.send()
+    payout_cycle_job.send()
     return worker

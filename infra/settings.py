@@ -69,6 +69,14 @@ class Settings(BaseSettings):
         le=365,
         description="Days a payment's commissions stay pending; a reversal inside them voids",
     )
+    isp_country: str = Field(
+        default="NG",
+        pattern=r"^[A-Z]{2}$",
+        description="The ISP's tax country: decides reverse charge on commission invoices",
+    )
+    fx_max_age_hours: int = Field(
+        default=72, ge=1, le=8_760, description="Oldest FX rate a payout may convert at"
+    )
     log_level: str = "INFO"
     log_json: bool = True
 

@@ -9,6 +9,7 @@ from projections.commissions import CommissionsProjector
 from projections.credit_accounts import CreditAccountsProjector
 from projections.customers import CustomersProjector
 from projections.journal import JournalProjector
+from projections.payouts import PayoutsProjector
 from projections.users import UsersProjector
 
 PROJECTORS: dict[str, type[Projector]] = {
@@ -21,5 +22,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         ActivityProjector,
         BillingProjector,
         CommissionsProjector,
+        PayoutsProjector,
     )
 }

@@ -266,6 +266,12 @@ def _chargeback(store: Any, number: int) -> Request:
     return f"/reseller/api/customers/{customer}/chargebacks", None, body
 
 
+def _payout(store: Any, number: int) -> str:
+    from tests.support.payouts import payout_with_statement
+
+    return payout_with_statement(store, number)
+
+
 POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
@@ -713,6 +719,58 @@ POLICY: dict[tuple[str, str], Any] = {
     ),
     ("POST", "/reseller/api/customers/{customer_id}/chargebacks"): Scoped(
         P.BILLING_MANAGE, _chargeback
+    ),
+    ("GET", "/reseller/api/commissions/payout-schedule"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: ("/reseller/api/commissions/payout-schedule", {"reseller_id": n}, None),
+    ),
+    ("PUT", "/reseller/api/commissions/payout-schedule"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            "/reseller/api/commissions/payout-schedule",
+            {"reseller_id": n},
+            {"frequency": "quarterly", "processing_day": 16, "minimum_threshold": "75.00"},
+        ),
+    ),
+    ("GET", "/reseller/api/tax-profile"): Scoped(
+        P.BILLING_VIEW, lambda s, n: ("/reseller/api/tax-profile", {"reseller_id": n}, None)
+    ),
+    ("PUT", "/reseller/api/tax-profile"): Scoped(
+        P.BILLING_MANAGE,
+        lambda s, n: (
+            "/reseller/api/tax-profile",
+            {"reseller_id": n},
+            {"legal_name": "Matrix Ltd", "address": "1 Matrix Way", "country": "NG"},
+        ),
+    ),
+    ("POST", "/reseller/api/fx-rates"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            "/reseller/api/fx-rates",
+            None,
+            {"base": "USD", "quote": "EUR", "rate": "0.9"},
+        ),
+        isp_only=True,
+    ),
+    ("GET", "/reseller/api/commissions/payouts"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: ("/reseller/api/commissions/payouts", {"reseller_id": n}, None),
+    ),
+    ("GET", "/reseller/api/commissions/payouts/{payout_id}"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: (
+            f"/reseller/api/commissions/payouts/{_payout(s, n)}",
+            {"wait_for_position": _head(s)},
+            None,
+        ),
+    ),
+    ("GET", "/reseller/api/commissions/statements"): Scoped(
+        P.BILLING_VIEW,
+        lambda s, n: (
+            _payout(s, n) and "/reseller/api/commissions/statements",
+            {"reseller_id": n, "period": "2027-01", "wait_for_position": _head(s)},
+            None,
+        ),
     ),
 }
 

@@ -24,6 +24,7 @@ from projections.feeds import FeedStats, run_kafka_feed
 from projections.registry import PROJECTORS
 from tests.conftest import prepared_store
 from tests.support.builders import context, new_reseller, new_user, reseller_principal
+from tests.support.payouts import pay_out_a_cycle
 from tests.support.projection_checks import (
     assert_projections_equal_rebuild,
     expected_tenant_positions,
@@ -90,6 +91,7 @@ def make_history(store, tenants, customers_each=5):
                     amount=Decimal("3.10"), currency=tenant.currency, method="bank_transfer"
                 ),
             )
+        pay_out_a_cycle(store, tenant)
 
 
 @pytest.fixture
