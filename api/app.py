@@ -26,6 +26,7 @@ from api.routers import (
     health,
     payouts,
     resellers,
+    statements,
     users,
 )
 
@@ -111,6 +112,6 @@ def create_app(services: ApiServices) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body_bytes=services.config.max_body_bytes)
     # Before billing's routes, so /commissions/consolidated never reads as a commission id.
     app.include_router(commission_plans.router)
-    for module in (health, auth, resellers, customers, credit, payouts, billing, users):
+    for module in (health, auth, resellers, customers, credit, payouts, billing, users, statements):
         app.include_router(module.router)
     return app

@@ -10,6 +10,7 @@ from projections.credit_accounts import CreditAccountsProjector
 from projections.customers import CustomersProjector
 from projections.journal import JournalProjector
 from projections.payouts import PayoutsProjector
+from projections.statements import StatementsProjector
 from projections.users import UsersProjector
 
 PROJECTORS: dict[str, type[Projector]] = {
@@ -23,5 +24,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         BillingProjector,
         CommissionsProjector,
         PayoutsProjector,
+        StatementsProjector,
     )
 }

@@ -772,6 +772,22 @@ POLICY: dict[tuple[str, str], Any] = {
             None,
         ),
     ),
+    ("GET", "/reseller/api/statements/1099-nec"): Scoped(
+        P.REPORT_VIEW,
+        lambda s, n: (
+            "/reseller/api/statements/1099-nec",
+            {"tax_year": 2026, "reseller_id": n},
+            None,
+        ),
+    ),
+    ("GET", "/reseller/api/statements/vat"): Scoped(
+        P.REPORT_VIEW,
+        lambda s, n: (
+            "/reseller/api/statements/vat",
+            {"year": 2026, "quarter": 1, "reseller_id": n},
+            None,
+        ),
+    ),
 }
 
 PRINCIPALS = ["admin", "manager", "user", "readonly", "narrow_token", "admin_session", "isp"]
