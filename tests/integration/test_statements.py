@@ -21,6 +21,7 @@ from projections.feeds import catch_up_from_store
 from projections.statement_exports import nec_json
 from projections.statements import Knowledge, StatementsProjector, nec_statement
 from replays.rebuild import drop_schema
+from replays.statements import write_nec_files
 from tests.support.statements_world import (
     TIN,
     clawback,
@@ -323,7 +324,7 @@ def test_vat_statement_domestic_reverse_charge_two_rates_ties_to_the_journal(
 
 
 def test_as_known_at_equals_the_captured_statement_and_a_projection_built_then(
-    store, database_url, store_feed, client, isp_headers
+    store, database_url, store_feed, client, isp_headers, tmp_path
 ):
     payee = reseller_with_profile(store, "US", tin="333-44-5555", name="Before Fix LLC")
     pay(
@@ -399,3 +400,19 @@ def test_as_known_at_equals_the_captured_statement_and_a_projection_built_then(
     assert built.forms == live.forms and built.recipients == live.recipients
     payer = client.app.state.services.payer
     assert nec_json(built, payer) | {"as_known_at": None} == captured
+
+    # The CLI's writer: as known then, the recipient's copy has the old name and no filing row.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        then_files = write_nec_files(
+            conn, payer, 2026, Knowledge(as_known_at=instant), tmp_path / "then", instant
+        )
+        now_files = write_nec_files(conn, payer, 2026, Knowledge(), tmp_path / "now", instant)
+    copy = tmp_path / "then" / f"1099-nec-2026-recipient-{payee.number}.pdf"
+    assert copy in then_files
+    text = PdfReader(copy).pages[0].extract_text()
+    assert "Before Fix LLC" in text and "***-**-5555" in text and "333-44-5555" not in text
+    then_filing = (tmp_path / "then" / "1099-nec-2026-filing.csv").read_text()
+    assert "333-44-5555" not in then_filing  # not due as known then
+    now_filing = (tmp_path / "now" / "1099-nec-2026-filing.csv").read_text()
+    assert "999-88-7777" in now_filing
+    assert (tmp_path / "now" / "1099-nec-2026.csv") in now_files
