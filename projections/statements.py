@@ -62,15 +62,17 @@ def _reseller(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
 
 
 def _tax_profile(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    # Keyed by the reseller's aggregate id: its Created event may reach this projector later
+    # (another tenant's partition), so the number is joined in at query time.
     d = e.data
     cur.execute(
         pgsql.SQL(
-            "INSERT INTO {}.tax_profiles (reseller_id, position, recorded_at, legal_name,"
-            " address, country, vat_id, tin, backup_withholding)"
-            " SELECT reseller_id, %s, %s, %s, %s, %s, %s, %s, %s FROM {}.resellers"
-            " WHERE aggregate_id = %s"
-        ).format(schema, schema),
+            "INSERT INTO {}.tax_profiles (reseller_aggregate_id, position, recorded_at,"
+            " legal_name, address, country, vat_id, tin, backup_withholding)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        ).format(schema),
         (
+            e.aggregate_id,
             e.position,
             e.timestamp,
             d["legal_name"],
@@ -79,7 +81,6 @@ def _tax_profile(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> Non
             d.get("vat_id"),
             d.get("tin"),
             bool(d.get("backup_withholding")),
-            e.aggregate_id,
         ),
     )
 
@@ -123,7 +124,7 @@ class StatementsProjector(Projector):
     name = "statements"
     tables = (
         ("resellers", "reseller_id"),
-        ("tax_profiles", "reseller_id, position"),
+        ("tax_profiles", "reseller_aggregate_id, position"),
         ("payments", "payout_id, version"),
     )
     ddl = (
@@ -131,10 +132,10 @@ class StatementsProjector(Projector):
         " reseller_id bigint NOT NULL UNIQUE, code text NOT NULL, name text NOT NULL,"
         " country text NOT NULL, currency text NOT NULL, parent_id bigint,"
         " position bigint NOT NULL, recorded_at timestamptz NOT NULL)",
-        "CREATE TABLE IF NOT EXISTS {schema}.tax_profiles (reseller_id bigint NOT NULL,"
+        "CREATE TABLE IF NOT EXISTS {schema}.tax_profiles (reseller_aggregate_id uuid NOT NULL,"
         " position bigint NOT NULL, recorded_at timestamptz NOT NULL, legal_name text NOT NULL,"
         " address text NOT NULL, country text NOT NULL, vat_id text, tin text,"
-        " backup_withholding boolean NOT NULL, PRIMARY KEY (reseller_id, position))",
+        " backup_withholding boolean NOT NULL, PRIMARY KEY (reseller_aggregate_id, position))",
         "CREATE TABLE IF NOT EXISTS {schema}.payments (payout_id uuid NOT NULL,"
         " version bigint NOT NULL, position bigint NOT NULL, recorded_at timestamptz NOT NULL,"
         " reseller_id bigint NOT NULL, cycle text NOT NULL, kind text NOT NULL,"
@@ -274,8 +275,8 @@ def recipient_details(
     query = pgsql.SQL(
         "SELECT r.reseller_id, r.name, r.country, p.legal_name, p.address, p.country AS"
         " tax_country, p.tin FROM {}.resellers r LEFT JOIN LATERAL (SELECT * FROM"
-        " {}.tax_profiles t WHERE t.reseller_id = r.reseller_id{} ORDER BY t.position DESC"
-        " LIMIT 1) p ON true WHERE r.reseller_id = ANY(%s)"
+        " {}.tax_profiles t WHERE t.reseller_aggregate_id = r.aggregate_id{}"
+        " ORDER BY t.position DESC LIMIT 1) p ON true WHERE r.reseller_id = ANY(%s)"
     ).format(ident, ident, known)
     params: list[Any] = [] if as_known_at is None else [as_known_at]
     with conn.cursor(row_factory=dict_row) as cur:
