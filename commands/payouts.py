@@ -464,8 +464,9 @@ def advance_cycle(
         if account.last_cycle is not None and account.last_cycle >= current:
             cycle = current
         else:
-            prepare_statement(store, context, reseller_number, current, candidates())
-            steps.append("statement")
+            made = prepare_statement(store, context, reseller_number, current, candidates())
+            if made.status_code == 201:
+                steps.append("statement")
             cycle = current
     try:
         payout = load(store, payout_id(reseller_number, cycle), Payout, "payout")

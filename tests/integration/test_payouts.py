@@ -35,6 +35,7 @@ from infra.jobs import QUEUE, payout_cycle_job, run_payout_cycle
 from projections.base import feed_position
 from projections.journal import trial_balance as projected_trial_balance
 from projections.registry import PROJECTORS
+from tests.conftest import Clock
 from tests.support.builders import context, new_reseller
 from tests.support.payouts import approved_commission
 
@@ -123,21 +124,31 @@ def test_the_cycle_run_twice_and_after_a_crash_midway_pays_each_reseller_once(
 
 
 def test_a_balance_below_the_threshold_carries_forward_until_it_crosses_it(
-    store, database_url, job_broker, store_feed, client, isp_headers
+    store, database_url, job_broker, store_feed, client, isp_headers, monkeypatch
 ):
+    clock = Clock()  # the jobs' clock, moved forward through two cycles
+
+    def move_to(instant: datetime) -> None:
+        clock.advance(seconds=(instant - clock()).total_seconds())
+
+    monkeypatch.setattr(jobs.JobRuntime, "clock", clock)
     tenant = new_reseller(store, roles=())
     first = approved_commission(store, tenant, "300.00")  # 30.00, below the 50.00 minimum
     wait_projected(database_url, store)
-    run_payout_cycle(JAN_STATEMENT.isoformat())
-    run_payout_cycle(JAN_PAYMENT.isoformat())
+    move_to(JAN_STATEMENT)
+    run_payout_cycle()
+    move_to(JAN_PAYMENT)
+    run_payout_cycle()
     january = payout(store, tenant)
     assert january.status == "carried_forward"
     assert all(store.repository.get(uuid.UUID(c)).status == "approved" for c in first)
 
     second = approved_commission(store, tenant, "250.00", refunded="50.00")  # 25.00 - 5.00
     wait_projected(database_url, store)
-    run_payout_cycle(FEB_STATEMENT.isoformat())
-    run_payout_cycle(FEB_PAYMENT.isoformat())
+    move_to(FEB_STATEMENT)
+    run_payout_cycle()
+    move_to(FEB_PAYMENT)
+    run_payout_cycle()
     paid = paid_event(store, tenant, "2027-02")
     assert paid.gross_commission.amount == Decimal("50.00")  # 30 carried + 25 - 5 clawback
     assert sorted(paid.commission_ids) == sorted(first + second)
@@ -368,3 +379,22 @@ def test_a_worker_killed_midway_through_the_payout_run_and_replaced_pays_each_on
             "Confirmed",
         ]
     print(f"killed after {midway} of {len(tenants)} payouts")
+
+
+def test_a_record_disputed_in_the_dispute_window_is_left_out_of_the_payment(
+    store, database_url, job_broker, store_feed
+):
+    tenant = new_reseller(store, roles=())
+    kept = approved_commission(store, tenant, "700.00")
+    disputed = approved_commission(store, tenant, "300.00")
+    wait_projected(database_url, store)
+    run_payout_cycle(JAN_STATEMENT.isoformat())
+    assert payout(store, tenant).total.amount == Decimal("100.00")
+    (record,) = (store.repository.get(uuid.UUID(c)) for c in disputed)
+    record.dispute("the base amount is wrong")
+    store.save(record)
+    run_payout_cycle(JAN_PAYMENT.isoformat())
+    paid = paid_event(store, tenant)
+    assert paid.commission_ids == kept and paid.excluded_ids == disputed
+    assert paid.gross_commission.amount == Decimal("70.00")
+    assert store.repository.get(uuid.UUID(disputed[0])).status == "disputed"
