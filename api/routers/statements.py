@@ -100,7 +100,7 @@ def form_1099_nec(
             raise Unprocessable("a pdf copy is per recipient", field="recipient")
         if scope is not None and recipient not in scope:
             principal.reseller_in_scope(recipient)  # 404 outside the caller's reach
-            scope = [recipient]
+        scope = [recipient]
     if format == "filing" and not principal.holds(Permission.RESELLER_MANAGE):
         raise HTTPException(403, "only the master ISP takes the filing export (full TINs)")
     knowledge = _knowledge(as_known_at, effective_at)
