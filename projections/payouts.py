@@ -178,6 +178,8 @@ class PayoutsProjector(Projector):
         "Payout.Confirmed": _confirmed,
         "Commission.Calculated": _commission,
         "Commission.StatusChanged": _commission_status,
+        # Voiding (with its reversal postings) is an event of its own once plans are merged.
+        "Commission.Voided": _commission_status,
     }
 
 

@@ -26,8 +26,12 @@ def new_customer(store: Any, tenant: Tenant) -> uuid.UUID:
 
 
 def approve_all(store: Any, commission_ids: list[str]) -> None:
-    later = datetime.now(UTC) + timedelta(days=31)
+    """Clear and approve each record that is not approved yet (a clawback may be born
+    approved: it is owed back at once)."""
+    later = datetime.now(UTC) + timedelta(days=400)
     for commission in commission_ids:
+        if store.repository.get(uuid.UUID(commission)).status == "approved":
+            continue
         clear_commission(store, context(now=later), uuid.UUID(commission))
         approve_commission(store, context(), uuid.UUID(commission))
 
@@ -45,6 +49,8 @@ def approved_commission(
         CustomerPayment(amount=Decimal(payment), currency=tenant.currency, method="cash"),
     )
     ids: list[str] = list(json.loads(paid.body)["commissions"])
+    # Approved before any refund, so a refund claws back rather than voiding pending records.
+    approve_all(store, ids)
     if refunded is not None:
         done = issue_refund(
             store,
