@@ -29,6 +29,7 @@ from api.routers import (
     privacy,
     reports,
     resellers,
+    statements,
     users,
 )
 from api.routers import disputes as dispute_routes
@@ -116,7 +117,18 @@ def create_app(services: ApiServices) -> FastAPI:
     # Before billing's routes, so /commissions/consolidated never reads as a commission id.
     app.include_router(commission_plans.router)
     # payouts before billing: its fixed /commissions/... paths must win over any {id} route.
-    for module in (health, auth, resellers, customers, credit, payouts, billing, users, audit):
+    for module in (
+        health,
+        auth,
+        resellers,
+        customers,
+        credit,
+        payouts,
+        billing,
+        users,
+        audit,
+        statements,
+    ):
         app.include_router(module.router)
     app.include_router(privacy.router)
     app.include_router(reports.router)

@@ -26,6 +26,7 @@ from commands.resellers import tenant_of
 from commands.runner import CommandResult
 from commands.tokens import authenticate
 from domain.access import Role
+from domain.statements import PartyDetails
 from projections.base import Projector, has_reached
 
 Store = Any  # the eventsourcing Application; api never builds one itself
@@ -59,6 +60,10 @@ class ApiServices:
     config: ApiConfig = field(default_factory=ApiConfig)
     jobs: Jobs | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    payer: PartyDetails = field(
+        default_factory=lambda: PartyDetails("Reseller Ledger ISP", "", None, "NG")
+    )
+    """The ISP as payer on tax statements (LEDGER_PAYER_NAME, _ADDRESS, _TIN)."""
 
 
 def get_services(request: Request) -> ApiServices:

@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from domain.errors import DomainError
-from domain.money import Money
+from domain.money import Money, round_half_up
 
 # First tax year a threshold applies from -> the threshold (USD). $600 for payments through
 # 2025; $2,000 from 2026 on (the One Big Beautiful Bill Act raised it for payments after 2025).
@@ -190,3 +190,27 @@ def vat_statement(
         for (country, rate, reverse, currency), (net, vat, count) in sorted(grouped.items())
     )
     return VatStatement(period_start, period_end, lines)
+
+
+@dataclass(frozen=True)
+class PartyDetails:
+    """Who pays (the ISP) or who is paid (a reseller), as printed on a form."""
+
+    name: str
+    address: str
+    tin: str | None
+    country: str
+
+    @property
+    def masked_tin(self) -> str | None:
+        return None if self.tin is None else mask_tin(self.tin)
+
+
+def nec_amount_in_usd(gross: Money, paid_currency: str, fx_rate: Decimal | None) -> Money | None:
+    """A payout's compensation in USD: its gross when the commission is in USD, else the gross
+    at the rate recorded with the payment when it was paid in USD; None when neither holds."""
+    if gross.currency == NEC_CURRENCY:
+        return gross
+    if paid_currency == NEC_CURRENCY and fx_rate is not None:
+        return round_half_up(gross.amount * fx_rate, NEC_CURRENCY)
+    return None

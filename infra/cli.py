@@ -6,7 +6,7 @@ import json
 import signal
 import sys
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +21,7 @@ from commands.privacy import EraseCustomer, erase_customer
 from commands.resellers import CreateReseller, create_reseller
 from commands.tokens import IssueToken, issue_token
 from domain.access import Role
+from domain.statements import PartyDetails
 from infra.jobs import make_broker, start_jobs
 from infra.logging import configure_logging
 from infra.progress import ReplayProgress
@@ -37,9 +38,11 @@ from infra.runtime import (
 from infra.settings import get_settings
 from projections.base import Projector
 from projections.registry import PROJECTORS
+from projections.statements import Knowledge
 from replays.as_of import SchemaRefused, build_as_of, check_auditor_schema, position_at
 from replays.diff import diff_by_key
 from replays.rebuild import drop_schema, rebuild
+from replays.statements import knowledge_from, write_nec_files, write_vat_files
 
 app = typer.Typer(help="Reseller Ledger: an event-sourced ledger for an ISP's resellers.")
 admin = typer.Typer(help="Administrative tasks run directly against the store.")
@@ -467,3 +470,64 @@ def verify(
 
 if __name__ == "__main__":
     app()
+
+
+statement = typer.Typer(help="Tax statements (1099-NEC, VAT) written to a directory.")
+app.add_typer(statement, name="statement")
+
+
+def _statement_inputs(
+    as_of: str | None, effective_at: str | None
+) -> tuple[Runtime, Knowledge, PartyDetails]:
+    try:
+        knowledge = knowledge_from(
+            None if as_of is None else datetime.fromisoformat(as_of),
+            None if effective_at is None else date.fromisoformat(effective_at),
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+    runtime = _runtime()
+    s = runtime.settings
+    return (
+        runtime,
+        knowledge,
+        PartyDetails(s.payer_name, s.payer_address, s.payer_tin, s.isp_country),
+    )
+
+
+@statement.command("1099")
+def statement_1099(
+    tax_year: Annotated[int, typer.Option(min=2000, max=2100)],
+    out: Annotated[Path, typer.Option(help="Directory to write into")],
+    as_of: Annotated[str | None, typer.Option(help="As known at this instant (ISO 8601)")] = None,
+    effective_at: Annotated[str | None, typer.Option(help="Effective at this date")] = None,
+) -> None:
+    """1099-NEC forms: JSON, CSV (masked TINs), the filing export and a PDF per recipient."""
+    runtime, knowledge, payer = _statement_inputs(as_of, effective_at)
+    with runtime.connect() as conn:
+        written = write_nec_files(conn, payer, tax_year, knowledge, out, datetime.now(UTC))
+    runtime.close()
+    for path in written:
+        typer.echo(str(path))
+
+
+@statement.command("vat")
+def statement_vat(
+    year: Annotated[int, typer.Option(min=2000, max=2100)],
+    out: Annotated[Path, typer.Option(help="Directory to write into")],
+    quarter: Annotated[int | None, typer.Option(min=1, max=4)] = None,
+    month: Annotated[int | None, typer.Option(min=1, max=12)] = None,
+    as_of: Annotated[str | None, typer.Option(help="As known at this instant (ISO 8601)")] = None,
+    effective_at: Annotated[str | None, typer.Option(help="Effective at this date")] = None,
+) -> None:
+    """A VAT statement for a quarter or a month: JSON, CSV, XLSX and PDF."""
+    if (quarter is None) == (month is None):
+        raise typer.BadParameter("give either --quarter or --month")
+    runtime, knowledge, payer = _statement_inputs(as_of, effective_at)
+    with runtime.connect() as conn:
+        written = write_vat_files(
+            conn, payer, year, quarter, month, knowledge, out, datetime.now(UTC)
+        )
+    runtime.close()
+    for path in written:
+        typer.echo(str(path))

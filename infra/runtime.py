@@ -22,6 +22,7 @@ from commands.principal import Principal, RequestContext
 from commands.tokens import IssueToken, issue_token
 from domain.access import Role
 from domain.auth_policy import PasswordPolicy, SessionPolicy, ThrottlePolicy
+from domain.statements import PartyDetails
 from infra.auth_store import (
     FernetBox,
     PostgresSessionStore,
@@ -90,6 +91,7 @@ class Runtime:
             auth=auth_services(s, pool),
             config=config,
             jobs=DramatiqJobs(),
+            payer=PartyDetails(s.payer_name, s.payer_address, s.payer_tin, s.isp_country),
         )
 
     def close(self) -> None:

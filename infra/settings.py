@@ -87,6 +87,18 @@ class Settings(BaseSettings):
     fx_max_age_hours: int = Field(
         default=72, ge=1, le=8_760, description="Oldest FX rate a payout may convert at"
     )
+    payer_name: str = Field(
+        default="Reseller Ledger ISP",
+        min_length=1,
+        max_length=200,
+        description="The ISP's legal name, printed as the payer on 1099-NEC and VAT statements",
+    )
+    payer_address: str = Field(default="", max_length=500, description="The payer's address")
+    payer_tin: str | None = Field(
+        default=None,
+        pattern=r"^\d{2}-?\d{7}$",
+        description="The payer's EIN: in full in the 1099-NEC filing export, masked elsewhere",
+    )
     dispute_interest_rate_percent: Decimal = Field(
         default=Decimal("5.00"),
         ge=0,

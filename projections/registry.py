@@ -13,6 +13,7 @@ from projections.disputes import DisputesProjector
 from projections.journal import JournalProjector
 from projections.payouts import PayoutsProjector
 from projections.reporting import ReportingProjector
+from projections.statements import StatementsProjector
 from projections.users import UsersProjector
 
 PROJECTORS: dict[str, type[Projector]] = {
@@ -29,5 +30,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         PayoutsProjector,
         ReportingProjector,
         DisputesProjector,
+        StatementsProjector,
     )
 }

@@ -945,6 +945,22 @@ POLICY: dict[tuple[str, str], Any] = {
             {"decision": "rejected", "note": "matrix"},
         ),
     ),
+    ("GET", "/reseller/api/statements/1099-nec"): Scoped(
+        P.REPORT_VIEW,
+        lambda s, n: (
+            "/reseller/api/statements/1099-nec",
+            {"tax_year": 2026, "reseller_id": n},
+            None,
+        ),
+    ),
+    ("GET", "/reseller/api/statements/vat"): Scoped(
+        P.REPORT_VIEW,
+        lambda s, n: (
+            "/reseller/api/statements/vat",
+            {"year": 2026, "quarter": 1, "reseller_id": n},
+            None,
+        ),
+    ),
 }
 
 _api_clock: list[Any] = []
