@@ -31,6 +31,7 @@ from domain.credit_account import CreditAccount, credit_account_id
 from domain.errors import DomainError
 from domain.fx import FxRateBook, fx_book_id
 from domain.money import Money
+from domain.personal import reveal
 from domain.payouts import (
     STATEMENT_LAST_DAY,
     Payout,
@@ -109,7 +110,7 @@ def schedule_view(account: PayoutAccount) -> dict[str, Any]:
 
 def tax_profile_view(reseller: Reseller) -> dict[str, Any]:
     facts = reseller.tax_facts()
-    tin = facts["tin"]
+    tin = reveal(facts["tin"])
     return {
         "reseller_id": reseller.number,
         "legal_name": facts["legal_name"],

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import DomainError
 from domain.ids import derived_id
 from domain.money import minor_unit
+from domain.personal import PersonalText, personal
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
@@ -385,13 +386,13 @@ class Reseller(Aggregate):
 
     class TaxProfileSet(Aggregate.Event):
         """What a self-billed commission invoice, a 1099-NEC and a VAT statement need. `tin` is
-        a plain string for now (personal data: encrypted by a later change)."""
+        personal data: stored encrypted with the reseller's own key (its aggregate id)."""
 
         legal_name: str
         address: str
         country: str
         vat_id: str | None
-        tin: str | None
+        tin: PersonalText | None
         backup_withholding: bool
 
     @event(TaxProfileSet)
@@ -401,7 +402,7 @@ class Reseller(Aggregate):
         address: str,
         country: str,
         vat_id: str | None,
-        tin: str | None,
+        tin: PersonalText | None,
         backup_withholding: bool,
     ) -> None:
         self.tax_profile = {
@@ -443,7 +444,9 @@ class Reseller(Aggregate):
             raise DomainError(
                 "backup withholding applies to US payees only", field="backup_withholding"
             )
-        self._set_tax_profile(legal_name, address, country, vat_id, tin, backup_withholding)
+        self._set_tax_profile(
+            legal_name, address, country, vat_id, personal(self.id, tin), backup_withholding
+        )
 
     def tax_facts(self) -> dict[str, Any]:
         """The tax profile, or what the reseller record itself says when none was set."""

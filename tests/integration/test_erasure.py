@@ -16,6 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 import structlog
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi.testclient import TestClient
 from kafka import KafkaConsumer, TopicPartition
 from psycopg_pool import ConnectionPool
@@ -29,12 +30,15 @@ from domain.customer import Customer
 from domain.customer_account import CustomerAccount, customer_account_id
 from domain.personal import ERASED
 from infra.auth_store import FernetBox, PostgresSessionStore, PostgresThrottle, ensure_auth_tables
+from infra.chainer import ChainerConfig, chain_until_caught_up, ensure_chain_tables, events_table
 from infra.database import create_read_models
 from infra.event_store import EVENTS_TABLE, open_store
 from infra.relay import Relay, ensure_relay_tables, published_positions
 from projections.feeds import run_kafka_feed
 from projections.journal import account_balances, trial_balance
 from projections.registry import PROJECTORS
+from replays.chain import key_id
+from replays.verify import verify_store
 from tests.conftest import TEST_SECRET_KEY
 from tests.support.builders import context, isp_token, new_reseller, reseller_principal
 from tests.support.privacy import TEST_MASTER_KEY
@@ -135,6 +139,25 @@ def stored_events(url: str) -> list[tuple]:
         ).fetchall()
 
 
+def chain_and_verify(url: str, config: ChainerConfig) -> tuple[list[tuple], int]:
+    """Chain every stored event, sign a checkpoint, verify: the chain rows and the anchored head."""
+    public = config.signing_key.public_key()
+    with psycopg.connect(url, autocommit=True) as conn:
+        ensure_chain_tables(conn)
+        chain_until_caught_up(conn, config)
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            report = verify_store(
+                conn, config.events_table, config.checkpoint_dir, {key_id(public): public}
+            )
+        rows = conn.execute(
+            "SELECT position, notification_id, event_hash, chain_hash FROM integrity.chain"
+            " ORDER BY position"
+        ).fetchall()
+    assert report.ok, report.first_problem
+    return rows, report.anchored_position
+
+
 def balances(url: str) -> tuple:
     with psycopg.connect(url, autocommit=True) as conn:
         return trial_balance(conn), account_balances(conn)
@@ -217,7 +240,9 @@ def isolated():
             store.close()
 
 
-def test_erasing_a_customer_leaves_its_personal_data_nowhere(isolated, broker, capsys, caplog):
+def test_erasing_a_customer_leaves_its_personal_data_nowhere(
+    isolated, broker, capsys, caplog, tmp_path
+):
     url, store, client = isolated
     structlog.configure(
         processors=[structlog.processors.add_log_level, structlog.processors.JSONRenderer()],
@@ -275,6 +300,16 @@ def test_erasing_a_customer_leaves_its_personal_data_nowhere(isolated, broker, c
         assert leaked(dump, erased_pii) and leaked(read_model_text(url), erased_pii)
         assert shown["portal_id"].encode().hex().encode() in dump
         events_before = stored_events(url)
+        chain_config = ChainerConfig(
+            events_table=events_table(store),
+            checkpoint_dir=tmp_path / "checkpoints",
+            signing_key=Ed25519PrivateKey.generate(),
+            batch_size=500,
+            checkpoint_every_events=1,
+            checkpoint_every_s=3600,
+        )
+        chain_before, anchored_before = chain_and_verify(url, chain_config)
+        assert anchored_before == len(events_before)
         balances_before = balances(url)
         assert balances_before[0] and all(v == 0 for v in balances_before[0].values())
 
@@ -320,6 +355,11 @@ def test_erasing_a_customer_leaves_its_personal_data_nowhere(isolated, broker, c
     # History unchanged: every stored event byte for byte, the trial balance and balances.
     assert events_after[: len(events_before)] == events_before
     assert balances(url) == balances_before
+    # The tamper-evidence chain still verifies, its links before the erasure are unchanged, and
+    # the erasure event is simply the next link.
+    chain_after, anchored_after = chain_and_verify(url, chain_config)
+    assert chain_after[: len(chain_before)] == chain_before
+    assert anchored_after == len(stored_events(url)) > len(events_before)
     # A rebuild from the store (keys gone) equals the Kafka-fed live read models.
     assert_projections_equal_rebuild(url, store, require_rows=False)
     # The aggregates still load, now and as of before the erasure, with placeholders.

@@ -195,6 +195,13 @@ def test_1099_nec_thresholds_year_end_refunds_pass_through_and_journal_ties(
     assert filing.status_code == 200
     filed = {r["account_number"]: r for r in csv.DictReader(io.StringIO(filing.text))}
     assert filed[str(above.number)]["recipient_tin"] == TIN
+    # The TIN is personal data: the event store holds it only encrypted.
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        stored = conn.execute(
+            "SELECT count(*) FROM ledger_events WHERE position(%s in state) > 0",
+            (TIN.encode(),),
+        ).fetchone()
+    assert stored == (0,)
     assert filed[str(parent.number)]["box4_federal_income_tax_withheld"] == "120.00"
     assert str(low.number) not in filed and str(child.number) not in filed
 
