@@ -31,7 +31,6 @@ from domain.credit_account import CreditAccount, credit_account_id
 from domain.errors import DomainError
 from domain.fx import FxRateBook, fx_book_id
 from domain.money import Money
-from domain.personal import reveal
 from domain.payouts import (
     STATEMENT_LAST_DAY,
     Payout,
@@ -43,6 +42,7 @@ from domain.payouts import (
     payout_id,
     settle,
 )
+from domain.personal import reveal
 from domain.reseller import Reseller, reseller_id
 from domain.tax import standard_rate
 
