@@ -77,6 +77,28 @@ VIEWS: dict[str, str] = {
             coalesce(sum(amount) FILTER (WHERE side = 'credit'), 0)::numeric AS credit_total,
             sum(CASE side WHEN 'debit' THEN amount ELSE -amount END)::numeric AS balance
         FROM proj_journal.journal_lines GROUP BY account, currency""",
+    "disputes": """
+        SELECT dispute_id::uuid AS dispute_id, reseller_id::bigint AS reseller_id,
+            status::text AS status, currency::text AS currency,
+            claimed_amount::numeric AS claimed_amount, submitted_on::date AS submitted_on,
+            review_due_on::date AS review_due_on, complex::boolean AS complex,
+            escalated::boolean AS escalated, decision::text AS decision,
+            resolved_on::date AS resolved_on, adjustment_amount::numeric AS adjustment_amount,
+            interest_amount::numeric AS interest_amount,
+            submitted_at::timestamptz AS submitted_at, updated_at::timestamptz AS updated_at
+        FROM proj_disputes.disputes""",
+    "payouts": """
+        SELECT payout_id::uuid AS payout_id, reseller_id::bigint AS reseller_id,
+            cycle::text AS cycle, status::text AS status, period_start::date AS period_start,
+            period_end::date AS period_end, pay_on::date AS pay_on, currency::text AS currency,
+            total::numeric AS statement_total, gross_commission::numeric AS gross_commission,
+            vat_rate::numeric AS vat_rate, vat_amount::numeric AS vat_amount,
+            vat_country::text AS vat_country, reverse_charge::boolean AS reverse_charge,
+            invoice_number::text AS invoice_number, withheld::numeric AS withheld,
+            credit_offset::numeric AS credit_offset, fx_rate::numeric AS fx_rate,
+            payment_currency::text AS payment_currency, amount_paid::numeric AS amount_paid,
+            carried_forward::numeric AS carried_forward, paid_at::timestamptz AS paid_at
+        FROM proj_payouts.payouts""",
     "credit_accounts": """
         SELECT reseller_id::bigint AS reseller_id, tenant::bigint AS root_reseller_id,
             currency::text AS currency, credit_limit::numeric AS credit_limit,
