@@ -34,6 +34,7 @@ from infra.settings import Settings
 from replays.chain import Checkpoint, event_hash, key_id, link, read_checkpoint_lines
 from replays.verify import VerifyReport, verify_store
 from tests.support.builders import context, new_reseller
+from tests.support.privacy import TEST_MASTER_KEY
 from tests.support.services import throwaway_database
 
 SEED = int(os.environ.get("LEDGER_TEST_SEED", random.randrange(1 << 30)))
@@ -42,7 +43,7 @@ CHECKPOINT_EVERY = 40
 
 def small_store(url: str) -> LedgerStore:
     """The store with a small pool (the shared test server's connections are scarce)."""
-    store = open_store(url, pool_size=2)
+    store = open_store(url, personal_data_key=TEST_MASTER_KEY, pool_size=2)
     with psycopg.connect(url, autocommit=True) as conn:
         ensure_chain_tables(conn)
     return store

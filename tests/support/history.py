@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from commands.auth import AuthConfig, AuthServices
 from commands.billing import (
@@ -56,6 +57,16 @@ from commands.customers import (
     CreateCustomer,
     change_customer_status,
     create_customer,
+)
+from commands.disputes import (
+    DisputeConfig,
+    DisputeItem,
+    Resolve,
+    StartReview,
+    SubmitDispute,
+    resolve,
+    start_review,
+    submit_dispute,
 )
 from commands.principal import Principal, RequestContext
 from commands.resellers import (
@@ -552,7 +563,45 @@ def _commissions(driver: Driver, approve: bool) -> None:
     if approve:
         for commission_id in history.cleared_commissions:
             driver.run(approve_commission(store, driver.context(), commission_id))
+        if history.cleared_commissions:
+            _dispute(driver, history.cleared_commissions[0])
         history.cleared_commissions = []
+
+
+def _dispute(driver: Driver, commission_id: UUID) -> None:
+    """The reseller disputes a record it was just approved; the ISP reviews and accepts it."""
+    store = driver.store
+    record = store.repository.get(commission_id)
+    if record.status != "approved" or not record.commission_rate:
+        return
+    config = DisputeConfig()
+    submitted = driver.run(
+        submit_dispute(
+            store,
+            driver.context(_admin(record.reseller_number)),
+            SubmitDispute(
+                items=[
+                    DisputeItem(
+                        commission_id=commission_id,
+                        corrected_base_amount=record.base_amount.amount + Decimal("50.00"),
+                    )
+                ],
+                reason="the customer paid more than recorded",
+            ),
+            config,
+        )
+    )
+    dispute_id = UUID(submitted["dispute_id"])
+    driver.run(start_review(store, driver.context(), dispute_id, StartReview(), config))
+    driver.run(
+        resolve(
+            store,
+            driver.context(),
+            dispute_id,
+            Resolve(decision="accepted", note="confirmed by the bank statement"),
+            config,
+        )
+    )
 
 
 def _close_year(driver: Driver, year: int) -> None:
