@@ -59,6 +59,7 @@ from infra.runtime import cli_context
 from projections.registry import PROJECTORS
 from replays.rebuild import drop_schema, rebuild
 from tests.bench.bench_ledger import count_events, say
+from tests.support.privacy import TEST_MASTER_KEY
 from tests.support.services import throwaway_database
 
 CURRENCY = "USD"
@@ -174,7 +175,7 @@ def save_tenant(store: LedgerStore, number: int) -> None:
 def _fill_worker(url: str, numbers: Sequence[int], lock: Any) -> None:
     configure_logging("WARNING", json_output=False)
     with lock:  # opening a store runs DDL; one process at a time
-        store = open_store(url, pool_size=2)
+        store = open_store(url, personal_data_key=TEST_MASTER_KEY, pool_size=2)
     try:
         for number in numbers:
             for attempt in range(SAVE_ATTEMPTS):
@@ -335,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "load_at_start": ", ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
     with throwaway_database(prefix="ledger_bench") as url:
-        store = open_store(url, pool_size=4)
+        store = open_store(url, personal_data_key=TEST_MASTER_KEY, pool_size=4)
         try:
             with psycopg.connect(url, autocommit=True) as conn:
                 create_read_models(conn)
