@@ -505,32 +505,34 @@ def seed_events(url: str, store: LedgerStore, plan: Plan) -> int:
     return sum(r.done for r in run_clients(jobs, "processes", store))
 
 
+def read_all(store: LedgerStore, batch: int, decode: bool) -> tuple[int, float]:
+    """Read the whole log in batches, raw or decoded to envelopes: (events read, seconds)."""
+    position, rows = 0, 0
+    started = time.perf_counter()
+    while True:
+        if decode:
+            envelopes = feeds.read_envelopes(store, position, batch)
+            if not envelopes:
+                break
+            position, rows = envelopes[-1].position, rows + len(envelopes)
+        else:
+            notifications = store.recorder.select_notifications(
+                start=position, limit=batch, inclusive_of_start=False
+            )
+            if not notifications:
+                break
+            position, rows = notifications[-1].id, rows + len(notifications)
+    return rows, time.perf_counter() - started
+
+
 def bench_replay(url: str, store: LedgerStore, plan: Plan) -> dict[str, Any]:
     seeded = seed_events(url, store, plan)
     events = count_events(url)
     say(f"replay: {events} events in the log")
 
-    def read_all(decode: bool) -> tuple[int, float]:
-        position, rows = 0, 0
-        started = time.perf_counter()
-        while True:
-            if decode:
-                envelopes = feeds.read_envelopes(store, position, REPLAY_BATCH)
-                if not envelopes:
-                    break
-                position, rows = envelopes[-1].position, rows + len(envelopes)
-            else:
-                batch = store.recorder.select_notifications(
-                    start=position, limit=REPLAY_BATCH, inclusive_of_start=False
-                )
-                if not batch:
-                    break
-                position, rows = batch[-1].id, rows + len(batch)
-        return rows, time.perf_counter() - started
-
-    read_all(decode=False)  # warm the buffer cache; not timed
-    raw_rows, raw_s = read_all(decode=False)
-    env_rows, env_s = read_all(decode=True)
+    read_all(store, REPLAY_BATCH, decode=False)  # warm the buffer cache; not timed
+    raw_rows, raw_s = read_all(store, REPLAY_BATCH, decode=False)
+    env_rows, env_s = read_all(store, REPLAY_BATCH, decode=True)
     raw_rate, env_rate = raw_rows / raw_s, env_rows / env_s
     rebuilds = []
     with psycopg.connect(url, autocommit=True) as conn:

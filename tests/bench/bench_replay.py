@@ -42,7 +42,6 @@ from typing import Any
 import psycopg
 from eventsourcing.persistence import OperationalError
 
-import projections.feeds as feeds
 from commands.errors import Conflict
 from commands.runner import Outcome, fingerprint, run_command
 from domain.commissions import Commission
@@ -58,7 +57,7 @@ from infra.relay import ensure_relay_tables
 from infra.runtime import cli_context
 from projections.registry import PROJECTORS
 from replays.rebuild import drop_schema, rebuild
-from tests.bench.bench_ledger import count_events, say
+from tests.bench.bench_ledger import count_events, read_all, say
 from tests.support.privacy import TEST_MASTER_KEY
 from tests.support.services import throwaway_database
 
@@ -218,25 +217,6 @@ def fill(url: str, events: int, workers: int) -> tuple[int, float]:
         if process.exitcode != 0:
             raise RuntimeError(f"a fill worker failed with exit code {process.exitcode}")
     return tenants, time.perf_counter() - started
-
-
-def read_all(store: LedgerStore, batch: int, decode: bool) -> tuple[int, float]:
-    position, rows = 0, 0
-    started = time.perf_counter()
-    while True:
-        if decode:
-            envelopes = feeds.read_envelopes(store, position, batch)
-            if not envelopes:
-                break
-            position, rows = envelopes[-1].position, rows + len(envelopes)
-        else:
-            notifications = store.recorder.select_notifications(
-                start=position, limit=batch, inclusive_of_start=False
-            )
-            if not notifications:
-                break
-            position, rows = notifications[-1].id, rows + len(notifications)
-    return rows, time.perf_counter() - started
 
 
 def measure(url: str, store: LedgerStore, batch: int, only: list[str] | None) -> dict[str, Any]:
