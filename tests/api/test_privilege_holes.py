@@ -1,0 +1,232 @@
+"""Issue 11 §1-§5 and issue 10 §5 (the seed §7.1 manager): each attack is performed and refused,
+and the legitimate path next to it still works."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from domain.access import Role
+from tests.api.auth_helpers import PASSWORD, add_user, bearer, client_from, fresh_ip, login
+from tests.api.helpers import assert_problem, position, seed_customer
+
+USERS = "/reseller/api/users"
+TOKENS = "/reseller/api/tokens"
+
+
+@pytest.fixture
+def client(api_services: Any) -> Any:
+    return client_from(api_services, fresh_ip())
+
+
+def _admin_user(client: Any, tenant: Any, isp_headers: dict[str, str]) -> dict[str, Any]:
+    """A reseller admin with a password, added by the master ISP (the rank above it)."""
+    username = f"adm{uuid.uuid4().hex[:10]}"
+    made = client.post(
+        USERS,
+        headers=isp_headers,
+        json={
+            "reseller_id": tenant.number,
+            "username": username,
+            "email": f"{username}@example.com",
+            "role": "admin",
+            "password": PASSWORD,
+        },
+    )
+    assert made.status_code == 201, made.text
+    body: dict[str, Any] = made.json()
+    return body
+
+
+def _bearer(token: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token['token']}"}
+
+
+# -- §1: rank in user management -------------------------------------------------------------
+
+
+def test_a_readonly_user_cannot_be_given_user_manage(client: Any, tenant: Any) -> None:
+    """The probe's attack: an admin creates {"role": "readonly", "permissions": ["user_manage"]}."""
+    refused = client.post(
+        USERS,
+        headers=tenant.headers(),
+        json={
+            "username": f"ro{uuid.uuid4().hex[:8]}",
+            "email": "ro@example.com",
+            "role": "readonly",
+            "permissions": ["user_manage"],
+            "password": PASSWORD,
+        },
+    )
+    assert_problem(refused, 422, "permissions")
+    # Nor later, by a PATCH or a temporary grant.
+    readonly = add_user(client, tenant, role="readonly")
+    assert_problem(
+        client.patch(
+            f"{USERS}/{readonly['user_id']}",
+            headers=tenant.headers(),
+            json={"permissions": ["user_manage"]},
+        ),
+        422,
+        "permissions",
+    )
+    assert_problem(
+        client.post(
+            f"{USERS}/{readonly['user_id']}/grants",
+            headers=tenant.headers(),
+            json={"permission": "user_manage", "expires_at": "2999-01-01T00:00:00Z"},
+        ),
+        422,
+        "permission",
+    )
+    # The legitimate path: a readonly member narrowed within its template.
+    narrowed = client.patch(
+        f"{USERS}/{readonly['user_id']}",
+        headers=tenant.headers(),
+        json={"permissions": ["customer_view"]},
+    )
+    assert narrowed.status_code == 200, narrowed.text
+    assert narrowed.json()["permissions"] == ["customer_view"]
+
+
+def test_an_admin_cannot_take_over_another_admin(
+    client: Any, tenant: Any, isp_headers: dict[str, str]
+) -> None:
+    """Reset a peer's password, log in as the peer, issue an admin token: refused at step one."""
+    first = _admin_user(client, tenant, isp_headers)
+    second = _admin_user(client, tenant, isp_headers)
+    session = login(client, tenant, first["username"])
+    assert session.status_code == 200, session.text
+    headers = bearer(session)
+    peer = f"{USERS}/{second['user_id']}"
+    assert_problem(client.post(f"{peer}/reset-password", headers=headers), 403)
+    assert_problem(client.post(f"{peer}/disable", headers=headers, json={}), 403)
+    assert_problem(client.patch(peer, headers=headers, json={"role": "readonly"}), 403)
+    assert_problem(client.post(f"{peer}/sessions/revoke", headers=headers), 403)
+    # The peer's password was not changed: it still logs in with its own.
+    assert login(client, tenant, second["username"]).status_code == 200
+    # Promoting a manager to admin is giving a rank equal to one's own: refused.
+    manager = add_user(client, tenant, role="manager")
+    assert_problem(
+        client.patch(f"{USERS}/{manager['user_id']}", headers=headers, json={"role": "admin"}),
+        403,
+        "role",
+    )
+    # The legitimate path: the admin resets a manager's password; the ISP resets the admin's.
+    reset = client.post(f"{USERS}/{manager['user_id']}/reset-password", headers=headers)
+    assert reset.status_code == 200, reset.text
+    assert reset.json()["must_change_password"] is True
+    by_isp = client.post(f"{peer}/reset-password", headers=isp_headers)
+    assert by_isp.status_code == 200, by_isp.text
+
+
+def test_a_token_cannot_carry_permissions_beyond_its_role(client: Any, tenant: Any) -> None:
+    wide = client.post(
+        TOKENS,
+        headers=tenant.headers(),
+        json={"label": "wide", "role": "readonly", "permissions": ["user_manage"]},
+    )
+    assert_problem(wide, 422, "permissions")
+    above = client.post(
+        TOKENS, headers=tenant.headers(), json={"label": "above", "role": "isp_admin"}
+    )
+    assert_problem(above, 403)
+    narrow = client.post(
+        TOKENS,
+        headers=tenant.headers(),
+        json={"label": "narrow", "role": "readonly", "permissions": ["customer_view"]},
+    )
+    assert narrow.status_code == 201, narrow.text
+    assert client.get("/reseller/api/customers", headers=_bearer(narrow.json())).status_code == 200
+
+
+# -- §2: tokens are bounded by their issuer --------------------------------------------------
+
+
+def test_a_token_follows_its_issuers_demotion_and_disabling(
+    client: Any, tenant: Any, isp_headers: dict[str, str]
+) -> None:
+    admin = _admin_user(client, tenant, isp_headers)
+    session = bearer(login(client, tenant, admin["username"]))
+    issued = client.post(TOKENS, headers=session, json={"label": "integration", "role": "admin"})
+    assert issued.status_code == 201, issued.text
+    token = _bearer(issued.json())
+    # The token mints a token of its own (an admin may): a chain of two.
+    child = client.post(TOKENS, headers=token, json={"label": "child", "role": "admin"})
+    assert child.status_code == 201, child.text
+    child_token = _bearer(child.json())
+    assert client.get(USERS, headers=child_token).status_code == 200
+    # Demote the issuer: both tokens narrow to a manager's rights at once.
+    demoted = client.patch(
+        f"{USERS}/{admin['user_id']}", headers=isp_headers, json={"role": "manager"}
+    )
+    assert demoted.status_code == 200, demoted.text
+    for headers in (token, child_token):
+        assert_problem(
+            client.post(TOKENS, headers=headers, json={"label": "again", "role": "admin"}), 403
+        )
+        assert client.get(USERS, headers=headers).status_code == 200  # managers see the team
+    # Disable the issuer: every token it issued (and theirs) ends.
+    disabled = client.post(f"{USERS}/{admin['user_id']}/disable", headers=isp_headers, json={})
+    assert disabled.status_code == 200, disabled.text
+    for headers in (token, child_token):
+        assert_problem(client.get(USERS, headers=headers), 401)
+    # Tokens issued by the command line (the tenant's own) are untouched.
+    assert client.get(USERS, headers=tenant.headers()).status_code == 200
+
+
+def test_tokens_can_be_listed_and_revoked(
+    client: Any, tenant: Any, isp_headers: dict[str, str]
+) -> None:
+    admin = _admin_user(client, tenant, isp_headers)
+    session = bearer(login(client, tenant, admin["username"]))
+    mine = client.post(TOKENS, headers=session, json={"label": "mine", "role": "user"}).json()
+    other = client.post(TOKENS, headers=tenant.headers(), json={"label": "x", "role": "user"})
+    assert other.status_code == 201
+    listed = client.get(TOKENS, headers=session)
+    assert listed.status_code == 200, listed.text
+    ids = [t["token_id"] for t in listed.json()]
+    # A token_issue holder sees every token of the reseller; none shows its secret.
+    assert mine["token_id"] in ids and other.json()["token_id"] in ids
+    assert all("token" not in t for t in listed.json())
+    entry = next(t for t in listed.json() if t["token_id"] == mine["token_id"])
+    assert entry["issuer"] == f"user:{admin['user_id']}"
+    # Someone without token_issue sees only the tokens it issued (none).
+    assert client.get(TOKENS, headers=tenant.headers(Role.READONLY)).json() == []
+    # Nor may it revoke another's token.
+    assert_problem(
+        client.delete(f"{TOKENS}/{mine['token_id']}", headers=tenant.headers(Role.READONLY)), 403
+    )
+    assert client.get("/reseller/api/customers", headers=_bearer(mine)).status_code == 200
+    revoked = client.delete(f"{TOKENS}/{mine['token_id']}", headers=session)
+    assert revoked.status_code == 200, revoked.text
+    assert_problem(client.get("/reseller/api/customers", headers=_bearer(mine)), 401)
+    again = client.get(TOKENS, headers=session).json()
+    assert next(t for t in again if t["token_id"] == mine["token_id"])["revoked"] is True
+
+
+# -- issue 10 §5: the seed §7.1 manager sees the customers it creates ------------------------
+
+
+def test_the_seed_manager_sees_the_customers_it_creates(client: Any, tenant: Any) -> None:
+    seed = add_user(
+        client,
+        tenant,
+        role="manager",
+        permissions=["customer_create", "customer_edit", "billing_view"],
+    )
+    headers = bearer(login(client, tenant, seed["username"]))
+    created = client.post(
+        "/reseller/api/customers", json=seed_customer(tenant.number), headers=headers
+    )
+    assert created.status_code == 201, created.text
+    customer_id = created.json()["customer_id"]
+    wait = {"wait_for_position": position(created)}
+    seen = client.get(f"/reseller/api/customers/{customer_id}", headers=headers, params=wait)
+    assert seen.status_code == 200, seen.text
+    listed = client.get("/reseller/api/customers", headers=headers, params=wait)
+    assert listed.status_code == 200, listed.text
+    # What the list did not give stays refused: no credit account.
+    assert_problem(client.get("/reseller/api/credit-account", headers=headers), 403)
