@@ -9,13 +9,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from commands.errors import Unprocessable
+from commands.errors import Forbidden, Unprocessable
 from commands.models import Amount, CommandModel, Currency, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import load
 from domain.access import Permission
-from domain.credit_account import CreditAccount, credit_account_id
+from domain.credit_account import CreditAccount, credit_account_id, payment_method_refusal
 from domain.reseller import Reseller, reseller_id
 
 
@@ -132,6 +132,9 @@ def record_payment(
 ) -> CommandResult:
     context.principal.reseller_in_scope(reseller_number)
     context.principal.require(Permission.CREDIT_PAYMENT)
+    refusal = payment_method_refusal(command.method, context.principal.is_isp_admin)
+    if refusal is not None:
+        raise Forbidden(refusal, field="method")
     amount = money(command.amount, command.currency)
     now = context.received_at
 

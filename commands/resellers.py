@@ -3,6 +3,7 @@ number, code claim, reseller, its terms and its credit account at once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -15,7 +16,7 @@ from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
 from domain.access import Permission
-from domain.credit_account import CreditAccount
+from domain.credit_account import CreditAccount, credit_account_id
 from domain.money import Money
 from domain.reseller import Reseller, ResellerCode, ResellerRegistry, normalise_code, reseller_id
 
@@ -158,7 +159,12 @@ def create_sub_reseller(
                 field="level",
             )
         limit = money(command.credit_limit, parent.currency, field="credit_limit")
-        return _register(
+        # The child's limit is carved out of the parent's available credit (issue 11 §3);
+        # only the master ISP grants credit that no parent backs.
+        parent_account = load(
+            store, credit_account_id(parent.number), CreditAccount, "parent credit account"
+        )
+        outcome = _register(
             store,
             command.reseller_code,
             command.name,
@@ -168,6 +174,8 @@ def create_sub_reseller(
             command,
             limit,
         )
+        parent_account.delegate_to_child(outcome.body["reseller_id"], limit, context.received_at)
+        return replace(outcome, aggregates=[*outcome.aggregates, parent_account])
 
     return run_command(
         store,

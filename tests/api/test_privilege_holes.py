@@ -230,3 +230,72 @@ def test_the_seed_manager_sees_the_customers_it_creates(client: Any, tenant: Any
     assert listed.status_code == 200, listed.text
     # What the list did not give stays refused: no credit account.
     assert_problem(client.get("/reseller/api/credit-account", headers=headers), 403)
+
+
+# -- §3: a sub-reseller's credit limit comes out of its parent's available credit ------------
+
+
+def _credit(client: Any, headers: dict[str, str], number: int) -> dict[str, Any]:
+    response = client.get(
+        "/reseller/api/credit-account", headers=headers, params={"reseller_id": number}
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_a_parent_cannot_type_a_childs_credit_limit(client: Any, store: Any) -> None:
+    from tests.support.builders import new_reseller
+
+    parent = new_reseller(store, credit_limit="1000.00")
+    attack = client.post(
+        "/reseller/api/sub-resellers",
+        headers=parent.headers(),
+        json={"name": "Greedy child", "credit_limit": "99999999999.00"},
+    )
+    assert_problem(attack, 422, "credit_limit")
+    # The legitimate path: a share of the parent's own available credit.
+    child = client.post(
+        "/reseller/api/sub-resellers",
+        headers=parent.headers(),
+        json={"name": "Fair child", "credit_limit": "600.00"},
+    )
+    assert child.status_code == 201, child.text
+    assert child.json()["credit_limit"] == "600.00"
+    assert _credit(client, parent.headers(), parent.number)["available"] == "400.00"
+    # What is delegated is spent from the parent: a second child gets at most the rest.
+    assert_problem(
+        client.post(
+            "/reseller/api/sub-resellers",
+            headers=parent.headers(),
+            json={"name": "Second child", "credit_limit": "400.01"},
+        ),
+        422,
+        "credit_limit",
+    )
+    second = client.post(
+        "/reseller/api/sub-resellers",
+        headers=parent.headers(),
+        json={"name": "Second child", "credit_limit": "400.00"},
+    )
+    assert second.status_code == 201, second.text
+    assert _credit(client, parent.headers(), parent.number)["available"] == "0.00"
+
+
+# -- §5: netting methods are the ISP's --------------------------------------------------------
+
+
+def test_a_reseller_cannot_record_an_offset_payment_on_its_own_account(
+    client: Any, tenant: Any, isp_headers: dict[str, str]
+) -> None:
+    url = f"/reseller/api/resellers/{tenant.number}/credit-account/payments"
+    body = {"amount": "50.00", "currency": tenant.currency, "method": "offset"}
+    assert_problem(client.post(url, headers=tenant.headers(), json=body), 403, "method")
+    before = _credit(client, tenant.headers(), tenant.number)
+    assert before["paid_total"] == "0.00"
+    # The legitimate paths: the reseller pays by bank transfer; the ISP records an offset.
+    paid = client.post(url, headers=tenant.headers(), json={**body, "method": "bank_transfer"})
+    assert paid.status_code == 200, paid.text
+    netted = client.post(url, headers=isp_headers, json=body)
+    assert netted.status_code == 200, netted.text
+    assert netted.json()["paid_total"] == "100.00"
