@@ -77,20 +77,21 @@ def _collections(account: CreditAccount, now: datetime) -> dict[str, Any] | None
     return {**stage, "oldest_due_on": stage["oldest_due_on"].isoformat()}
 
 
-def effective_date(requested: date | None, context: RequestContext, reseller: Reseller) -> date:
-    """The business date of a money event: today by default, never in the future, never in a
-    closed accounting period (backdating is explicit and recorded with the actor)."""
+def effective_date(
+    requested: date | None,
+    context: RequestContext,
+    reseller: Reseller,
+    field: str = "effective_date",
+) -> date:
+    """The business date of a money event: today by default, never in the future, never before
+    the reseller's first business date, never in a closed accounting period (backdating is
+    explicit and recorded with the actor)."""
     today = context.received_at.date()
     if requested is None:
         requested = today
-    if requested > today:
-        raise Unprocessable("effective_date cannot be in the future", field="effective_date")
-    if reseller.books_closed_through is not None and requested <= reseller.books_closed_through:
-        raise Unprocessable(
-            f"the books are closed through {reseller.books_closed_through}; post corrections "
-            "into the open period",
-            field="effective_date",
-        )
+    refusal = reseller.business_date_refusal(requested, today)
+    if refusal is not None:
+        raise Unprocessable(f"{field} {refusal}", field=field)
     return requested
 
 

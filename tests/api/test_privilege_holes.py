@@ -299,3 +299,90 @@ def test_a_reseller_cannot_record_an_offset_payment_on_its_own_account(
     netted = client.post(url, headers=isp_headers, json=body)
     assert netted.status_code == 200, netted.text
     assert netted.json()["paid_total"] == "100.00"
+
+
+# -- §4: business dates are bounded; holding runs from when the money was recorded -----------
+
+
+def _customer(client: Any, tenant: Any) -> str:
+    created = client.post(
+        "/reseller/api/customers", json=seed_customer(tenant.number), headers=tenant.headers()
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["customer_id"])
+
+
+def test_money_cannot_be_dated_before_the_reseller_or_in_the_future(
+    client: Any, store: Any, isp_headers: dict[str, str]
+) -> None:
+    from datetime import date, timedelta
+
+    from tests.support.builders import new_reseller
+
+    fresh = new_reseller(store, opened_on=None)  # opened today
+    customer = _customer(client, fresh)
+    pay = f"/reseller/api/customers/{customer}/payments"
+    credit = f"/reseller/api/resellers/{fresh.number}/credit-account/payments"
+    body = {"amount": "10.00", "currency": "USD", "method": "cash"}
+    tomorrow = (date.today() + timedelta(days=2)).isoformat()
+    for url, headers in ((pay, fresh.headers()), (credit, isp_headers)):
+        for day in ("1900-01-01", (date.today() - timedelta(days=1)).isoformat(), tomorrow):
+            refused = client.post(url, headers=headers, json={**body, "effective_date": day})
+            assert_problem(refused, 422, "effective_date")
+        today = client.post(url, headers=headers, json={**body, "effective_date": None})
+        assert today.status_code in (200, 201), today.text
+    # The master ISP may open a reseller migrated with its history; never in the future.
+    migrated = client.post(
+        "/reseller/api/resellers",
+        headers=isp_headers,
+        json={
+            "reseller_code": f"MIG{uuid.uuid4().hex[:8]}",
+            "name": "Migrated",
+            "country": "NG",
+            "currency": "USD",
+            "opened_on": tomorrow,
+        },
+    )
+    assert_problem(migrated, 422, "opened_on")
+
+
+def test_a_backdated_payment_is_held_from_when_it_was_recorded(
+    client: Any, store: Any, tenant: Any, isp_headers: dict[str, str]
+) -> None:
+    from datetime import date, timedelta
+
+    from commands.commissions import holding_period
+
+    customer = _customer(client, tenant)  # the tenant was opened in 2000: 2001 is a business day
+    paid = client.post(
+        f"/reseller/api/customers/{customer}/payments",
+        headers=tenant.headers(),
+        json={
+            "amount": "99.99",
+            "currency": "USD",
+            "method": "cash",
+            "effective_date": "2001-01-01",
+        },
+    )
+    assert paid.status_code == 201, paid.text
+    commissions = paid.json()["commissions"]
+    assert commissions, paid.text
+    for commission_id in commissions:
+        record = store.repository.get(uuid.UUID(commission_id))
+        assert record.hold_until == date.today() + holding_period()
+        # Not cleared by the sweep, so not approvable at once.
+        approve = client.post(
+            f"/reseller/api/commissions/{commission_id}/approve", headers=isp_headers
+        )
+        assert_problem(approve, 422)
+    assert record.status == "pending"
+    # A payment dated and recorded today is held exactly as long.
+    today = client.post(
+        f"/reseller/api/customers/{customer}/payments",
+        headers=tenant.headers(),
+        json={"amount": "10.00", "currency": "USD", "method": "cash"},
+    )
+    assert today.status_code == 201, today.text
+    later = store.repository.get(uuid.UUID(today.json()["commissions"][0]))
+    assert later.hold_until == record.hold_until
+    assert later.hold_until - timedelta(days=1) >= date.today()
