@@ -295,10 +295,13 @@ class Reseller(Aggregate):
             return self.business_start
         return self.created_on.date()
 
-    def business_date_refusal(self, requested: date, today: date) -> str | None:
+    def business_date_refusal(
+        self, requested: date, today: date, allow_future: bool = False
+    ) -> str | None:
         """Why `requested` cannot be a business date of this reseller's money events; None when
-        it can. Not in the future, not before the reseller existed, not in a closed period."""
-        if requested > today:
+        it can. Not in the future (unless the change is scheduled ahead: `allow_future`), not
+        before the reseller existed, not in a closed period."""
+        if requested > today and not allow_future:
             return "cannot be in the future"
         if requested < self.opened_on:
             return f"cannot precede the reseller's first business date ({self.opened_on})"

@@ -331,6 +331,17 @@ def test_money_cannot_be_dated_before_the_reseller_or_in_the_future(
             assert_problem(refused, 422, "effective_date")
         today = client.post(url, headers=headers, json={**body, "effective_date": None})
         assert today.status_code in (200, 201), today.text
+    # A service change may be scheduled ahead, but not dated before the reseller existed.
+    from tests.api.billing_helpers import customer_with_service, tariff
+
+    _, service = customer_with_service(client, fresh, tariff(client, isp_headers, fresh))
+    status = f"/reseller/api/services/{service}/status"
+    old = client.post(
+        status, headers=fresh.headers(), json={"status": "suspended", "on": "1900-01-01"}
+    )
+    assert_problem(old, 422, "on")
+    now = client.post(status, headers=fresh.headers(), json={"status": "suspended"})
+    assert now.status_code == 200, now.text
     # The master ISP may open a reseller migrated with its history; never in the future.
     migrated = client.post(
         "/reseller/api/resellers",
