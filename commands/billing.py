@@ -400,7 +400,12 @@ def record_customer_payment(
             payment_id, amount, command.method, command.reference, day, handling
         )
         commissions, basis = accrue_payment(
-            store, customer, amount, day, payment_source(account, payment_id)
+            store,
+            customer,
+            amount,
+            day,
+            payment_source(account, payment_id),
+            recorded_on=context.received_at.date(),
         )
         body = {
             "payment_id": payment_id,

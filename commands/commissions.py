@@ -31,7 +31,7 @@ from domain.commission_plans import capped_rates
 from domain.commissions import Commission, pass_through_shares
 from domain.customer import Customer
 from domain.money import Money
-from domain.payment_commissions import PaymentCommissions, payment_commissions_id
+from domain.payment_commissions import PaymentCommissions, holding_ends, payment_commissions_id
 from domain.reseller import MAX_HIERARCHY_DEPTH, Reseller, reseller_id
 
 DEFAULT_HOLDING_DAYS = 30
@@ -124,11 +124,19 @@ def accrue(
 
 
 def accrue_payment(
-    store: Store, customer: Customer, amount: Money, on: date, source: str
+    store: Store,
+    customer: Customer,
+    amount: Money,
+    on: date,
+    source: str,
+    *,
+    recorded_on: date,
 ) -> tuple[list[Commission], PaymentCommissions]:
-    """A payment's pending records and the basis a later reversal is judged by."""
+    """A payment's pending records and the basis a later reversal is judged by. The holding
+    period runs from `recorded_on` (the day the money was recorded) when that is later than
+    the business date `on`."""
     rated = recurring_chain(store, customer.reseller_number, on)
-    hold_until = on + holding_period()
+    hold_until = holding_ends(on, recorded_on, holding_period())
     records = _records(rated, customer.id, amount, on, hold_until, source)
     basis = PaymentCommissions(
         source=source,

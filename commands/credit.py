@@ -9,13 +9,13 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from commands.errors import Unprocessable
+from commands.errors import Forbidden, Unprocessable
 from commands.models import Amount, CommandModel, Currency, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import load
 from domain.access import Permission
-from domain.credit_account import CreditAccount, credit_account_id
+from domain.credit_account import CreditAccount, credit_account_id, payment_method_refusal
 from domain.reseller import Reseller, reseller_id
 
 
@@ -77,20 +77,21 @@ def _collections(account: CreditAccount, now: datetime) -> dict[str, Any] | None
     return {**stage, "oldest_due_on": stage["oldest_due_on"].isoformat()}
 
 
-def effective_date(requested: date | None, context: RequestContext, reseller: Reseller) -> date:
-    """The business date of a money event: today by default, never in the future, never in a
-    closed accounting period (backdating is explicit and recorded with the actor)."""
+def effective_date(
+    requested: date | None,
+    context: RequestContext,
+    reseller: Reseller,
+    field: str = "effective_date",
+) -> date:
+    """The business date of a money event: today by default, never in the future, never before
+    the reseller's first business date, never in a closed accounting period (backdating is
+    explicit and recorded with the actor)."""
     today = context.received_at.date()
     if requested is None:
         requested = today
-    if requested > today:
-        raise Unprocessable("effective_date cannot be in the future", field="effective_date")
-    if reseller.books_closed_through is not None and requested <= reseller.books_closed_through:
-        raise Unprocessable(
-            f"the books are closed through {reseller.books_closed_through}; post corrections "
-            "into the open period",
-            field="effective_date",
-        )
+    refusal = reseller.business_date_refusal(requested, today)
+    if refusal is not None:
+        raise Unprocessable(f"{field} {refusal}", field=field)
     return requested
 
 
@@ -132,6 +133,9 @@ def record_payment(
 ) -> CommandResult:
     context.principal.reseller_in_scope(reseller_number)
     context.principal.require(Permission.CREDIT_PAYMENT)
+    refusal = payment_method_refusal(command.method, context.principal.is_isp_admin)
+    if refusal is not None:
+        raise Forbidden(refusal, field="method")
     amount = money(command.amount, command.currency)
     now = context.received_at
 

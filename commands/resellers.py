@@ -3,6 +3,8 @@ number, code claim, reseller, its terms and its credit account at once."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -15,7 +17,7 @@ from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
 from domain.access import Permission
-from domain.credit_account import CreditAccount
+from domain.credit_account import CreditAccount, credit_account_id
 from domain.money import Money
 from domain.reseller import Reseller, ResellerCode, ResellerRegistry, normalise_code, reseller_id
 
@@ -36,6 +38,11 @@ class CreateReseller(ResellerTerms):
     currency: Currency
     parent_reseller_id: int | None = Field(default=None, ge=1)
     credit_limit: Amount = Field(default=Decimal(0), ge=0)
+    opened_on: date | None = Field(
+        default=None,
+        description="First business date, for a reseller migrated with its history (today when "
+        "absent): no money event may be dated before it",
+    )
 
 
 class CreateSubReseller(ResellerTerms):
@@ -85,6 +92,8 @@ def _register(
     parent: Reseller | None,
     terms: ResellerTerms,
     limit: Money,
+    opened_on: date,
+    today: date,
 ) -> Outcome:
     """Number, code claim, reseller, its terms and its credit account, in one append."""
     registry = _registry(store)
@@ -104,6 +113,7 @@ def _register(
         None if terms.allowed_services is None else list(terms.allowed_services),
         terms.inherited_branding,
     )
+    reseller.set_business_start(opened_on, today, parent)
     claim = ResellerCode(code=code, reseller_number=number)
     account = CreditAccount.open(number, reseller.root_number, limit)
     body = reseller_view(reseller) | {"credit_limit": str(limit.amount)}
@@ -135,6 +145,8 @@ def create_reseller(
             parent,
             command,
             limit,
+            command.opened_on or context.received_at.date(),
+            context.received_at.date(),
         )
 
     return run_command(
@@ -158,7 +170,12 @@ def create_sub_reseller(
                 field="level",
             )
         limit = money(command.credit_limit, parent.currency, field="credit_limit")
-        return _register(
+        # The child's limit is carved out of the parent's available credit (issue 11 §3);
+        # only the master ISP grants credit that no parent backs.
+        parent_account = load(
+            store, credit_account_id(parent.number), CreditAccount, "parent credit account"
+        )
+        outcome = _register(
             store,
             command.reseller_code,
             command.name,
@@ -167,7 +184,11 @@ def create_sub_reseller(
             parent,
             command,
             limit,
+            context.received_at.date(),
+            context.received_at.date(),
         )
+        parent_account.delegate_to_child(outcome.body["reseller_id"], limit, context.received_at)
+        return replace(outcome, aggregates=[*outcome.aggregates, parent_account])
 
     return run_command(
         store,

@@ -64,9 +64,19 @@ def service_view(service: CustomerService) -> dict[str, Any]:
     }
 
 
-def _on(requested: date | None, context: RequestContext) -> date:
+def _on(
+    store: Store, requested: date | None, context: RequestContext, reseller_number: int
+) -> date:
+    """When a service change takes effect: today by default; it may be scheduled ahead, but
+    never dated before the reseller's first business date nor into a closed period."""
     today = context.received_at.date()
-    return today if requested is None else requested
+    if requested is None:
+        return today
+    reseller = load(store, reseller_id(reseller_number), Reseller, "reseller")
+    refusal = reseller.business_date_refusal(requested, today, allow_future=True)
+    if refusal is not None:
+        raise Unprocessable(f"on {refusal}", field="on")
+    return requested
 
 
 def _credit_gate(store: Store, reseller_number: int, context: RequestContext) -> bool:
@@ -103,7 +113,7 @@ def add_service(
             tenant_number=customer.tenant_number,
             tariff_number=tariff.number,
             service_type=tariff.service_type,
-            added_on=_on(None, context),
+            added_on=context.received_at.date(),
         )
         customer.attach_service(service.id)
         view = service_view(service)
@@ -134,7 +144,12 @@ def change_service_status(
         review = False
         if command.status == "active":
             review = _credit_gate(store, service.reseller_number, context)
-        service.change_status(command.status, _on(command.on, context), command.reason, review)
+        service.change_status(
+            command.status,
+            _on(store, command.on, context, service.reseller_number),
+            command.reason,
+            review,
+        )
         view = service_view(service) | {"review_required": review}
         return Outcome([service], view, service.tenant_number, service.reseller_number)
 
@@ -156,7 +171,10 @@ def change_tariff(
         reseller = load(store, reseller_id(service.reseller_number), Reseller, "reseller")
         if not reseller.may_sell(command.tariff_id, None):
             raise NotFound("tariff not found for this reseller", field="tariff_id")
-        service.change_tariff(load_tariff(store, command.tariff_id), _on(command.on, context))
+        service.change_tariff(
+            load_tariff(store, command.tariff_id),
+            _on(store, command.on, context, service.reseller_number),
+        )
         return Outcome(
             [service], service_view(service), service.tenant_number, service.reseller_number
         )

@@ -21,10 +21,24 @@ from commands.models import CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
-from domain.access import ROLE_PERMISSIONS, ROLE_RANK, Permission, Role
+from domain.access import (
+    ROLE_PERMISSIONS,
+    Permission,
+    Role,
+    management_refusal,
+    role_assignment_refusal,
+    with_implied,
+)
 from domain.personal import reveal
 from domain.reseller import Reseller, reseller_id
-from domain.users import ResellerUser, normalise_username, parse_permissions, parse_role, user_id
+from domain.users import (
+    ResellerUser,
+    check_within_template,
+    normalise_username,
+    parse_permissions,
+    parse_role,
+    user_id,
+)
 
 CustomerRef = int | str
 
@@ -111,15 +125,18 @@ def resolve_role(reseller: Reseller, name: str) -> ResolvedRole:
 def _check_no_escalation(
     context: RequestContext, role: ResolvedRole, permissions: list[str]
 ) -> None:
+    """Only a role below the actor's own, only permissions the actor holds, and only what the
+    role's template allows (seed §7.2 templates bound every explicit list)."""
     actor = context.principal
-    if actor.is_isp_admin:
-        return
-    if ROLE_RANK[role.base] > ROLE_RANK[actor.role]:
-        raise Forbidden("you cannot give a role above your own")
-    wanted = frozenset(Permission(p) for p in permissions) or role.permissions
+    refusal = role_assignment_refusal(actor.role, role.base)
+    if refusal is not None:
+        raise Forbidden(refusal, field="role")
+    wanted = with_implied(frozenset(Permission(p) for p in permissions) or role.permissions)
     beyond = wanted - actor.permissions
     if beyond:
         raise Forbidden(f"you cannot give permissions you do not hold: {', '.join(sorted(beyond))}")
+    check_within_template(role.base, permissions)
+    check_within_template(role.base, sorted(role.permissions), field="role")
 
 
 def _customer_refs(values: list[CustomerRef]) -> list[str]:
@@ -134,6 +151,17 @@ def _load_user_in_scope(
     if not context.principal.sees_reseller(user.reseller_number):
         raise NotFound("user not found")
     context.principal.require(permission)
+    return user
+
+
+def _load_user_to_manage(store: Store, context: RequestContext, target: uuid.UUID) -> ResellerUser:
+    """A user the actor may manage: in reach (else not found), with `user_manage`, and of a
+    rank strictly below the actor's own (never itself: self-service has its own routes)."""
+    user = _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
+    actor = context.principal
+    refusal = management_refusal(actor.role, Role(user.role), user.id == actor.user_id)
+    if refusal is not None:
+        raise Forbidden(refusal)
     return user
 
 
@@ -203,7 +231,7 @@ def modify_user(
         updates["allowed_customer_ids"] = _customer_refs(updates["allowed_customer_ids"])
 
     def handle() -> Outcome:
-        user = _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
+        user = _load_user_to_manage(store, context, target)
         if expected_version is not None and user.version != expected_version:
             raise PreconditionFailed(f"the user is at version {user.version}", field="If-Match")
         changes = dict(updates)
@@ -239,7 +267,7 @@ def set_user_enabled(
         raise Forbidden("you cannot disable or enable yourself")
 
     def handle() -> Outcome:
-        user = _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
+        user = _load_user_to_manage(store, context, target)
         if enabled:
             user.enable()
         else:
@@ -265,7 +293,7 @@ def reset_password(
     new_hash = hash_password(temporary)
 
     def handle() -> Outcome:
-        user = _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
+        user = _load_user_to_manage(store, context, target)
         user.set_password_hash(new_hash, must_change=True)
         return _user_outcome(user)
 
@@ -281,9 +309,10 @@ def grant_permission(
     permission = Permission(parse_permissions([command.permission])[0])
 
     def handle() -> Outcome:
-        user = _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
+        user = _load_user_to_manage(store, context, target)
         if not actor.is_isp_admin and permission not in actor.permissions:
             raise Forbidden(f"you cannot grant {permission.value}: you do not hold it")
+        check_within_template(Role(user.role), [permission.value], field="permission")
         user.grant_temporarily(permission.value, command.expires_at, context.received_at)
         body = user_view(user) | {
             "grants": {p: until.isoformat() for p, until in user.grants.items()}
@@ -300,7 +329,7 @@ def grant_permission(
 def revoke_user_sessions(
     store: Store, auth: AuthServices, context: RequestContext, target: uuid.UUID
 ) -> dict[str, Any]:
-    _load_user_in_scope(store, context, target, Permission.USER_MANAGE)
+    _load_user_to_manage(store, context, target)
     revoked = revoke_sessions(store, auth, context, target, None, "revoked_by_admin")
     return {"user_id": str(target), "revoked_sessions": revoked}
 
@@ -358,7 +387,11 @@ def define_role(
     actor.require(Permission.USER_MANAGE)
     base = parse_role(command.base_role)
     permissions = parse_permissions(command.permissions)
-    _check_no_escalation(context, ResolvedRole(base, None, frozenset()), permissions)
+    _check_no_escalation(
+        context,
+        ResolvedRole(base, None, frozenset(Permission(p) for p in permissions)),
+        permissions,
+    )
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")

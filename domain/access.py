@@ -122,6 +122,83 @@ ROLE_RANK: dict[Role, int] = {
     Role.FINANCE_AUDITOR: 4,  # only the ISP admin may issue it
 }
 
+
+# -- coherence: doing something to a resource implies seeing it -------------------------------
+
+IMPLIED_PERMISSIONS: dict[Permission, frozenset[Permission]] = {
+    Permission.CUSTOMER_CREATE: frozenset({Permission.CUSTOMER_VIEW}),
+    Permission.CUSTOMER_EDIT: frozenset({Permission.CUSTOMER_VIEW}),
+    Permission.CUSTOMER_DELETE: frozenset({Permission.CUSTOMER_VIEW}),
+    Permission.SERVICE_PROVISION: frozenset({Permission.CUSTOMER_VIEW}),
+    Permission.SERVICE_MODIFY: frozenset({Permission.CUSTOMER_VIEW}),
+    Permission.SERVICE_SUSPEND: frozenset({Permission.CUSTOMER_VIEW}),
+    Permission.BILLING_MANAGE: frozenset({Permission.BILLING_VIEW}),
+    Permission.CREDIT_CHARGE: frozenset({Permission.CREDIT_VIEW}),
+    Permission.CREDIT_PAYMENT: frozenset({Permission.CREDIT_VIEW}),
+    Permission.USER_MANAGE: frozenset({Permission.USER_VIEW}),
+    Permission.REPORT_SCHEDULE: frozenset({Permission.REPORT_VIEW}),
+}
+"""Changing a resource implies seeing the same resource (seed §7.1: a manager given
+`customer_create` and `customer_edit` sees the customers it creates)."""
+
+
+def with_implied(permissions: frozenset[Permission]) -> frozenset[Permission]:
+    """The permissions together with every permission they imply."""
+    implied = set(permissions)
+    for permission in permissions:
+        implied |= IMPLIED_PERMISSIONS.get(permission, frozenset())
+    return frozenset(implied)
+
+
+def bounded_by_role(role: Role, permissions: frozenset[Permission]) -> frozenset[Permission]:
+    """What a holder of `role` may really use of `permissions`: their coherent closure, never
+    beyond the role's template (a readonly user listed with `user_manage` gets nothing of it)."""
+    return with_implied(permissions) & ROLE_PERMISSIONS[role]
+
+
+def beyond_template(role: Role, permissions: frozenset[Permission]) -> frozenset[Permission]:
+    """The permissions (with what they imply) that `role`'s template does not allow."""
+    return with_implied(permissions) - ROLE_PERMISSIONS[role]
+
+
+# -- rank: nobody acts on a user of their own rank or above -----------------------------------
+
+
+def outranks(actor: Role, target: Role) -> bool:
+    """True when `actor` stands strictly above `target` (the ISP admin above every reseller
+    role; a reseller admin above its managers, users and readonly members; never a peer)."""
+    return ROLE_RANK[actor] > ROLE_RANK[target]
+
+
+def management_refusal(actor: Role, target: Role, acting_on_self: bool) -> str | None:
+    """Why `actor` may not manage (modify, disable, enable, reset, grant to, end the sessions
+    of) a user holding `target`; None when it may. Self-service has its own routes."""
+    if acting_on_self:
+        return "you cannot manage your own account here; use the self-service routes"
+    if not outranks(actor, target):
+        return f"a {actor.value} cannot manage a user of rank {target.value} (equal or higher)"
+    return None
+
+
+def role_assignment_refusal(actor: Role, wanted: Role) -> str | None:
+    """Why `actor` may not give a user the role `wanted` (only roles it outranks)."""
+    if not outranks(actor, wanted):
+        return f"a {actor.value} can only give roles below its own, not {wanted.value}"
+    return None
+
+
+def token_role_refusal(issuer: Role, wanted: Role) -> str | None:
+    """A token may carry its issuer's role or one below it, never one above."""
+    if ROLE_RANK[wanted] > ROLE_RANK[issuer]:
+        return "a token cannot carry a role above its issuer's"
+    return None
+
+
+def lower_role(first: Role, second: Role) -> Role:
+    """The lower-ranked of two roles (the first on a tie)."""
+    return second if ROLE_RANK[second] < ROLE_RANK[first] else first
+
+
 TOKEN_PREFIX = "rl_"  # noqa: S105 - a public prefix, not a secret
 
 
@@ -159,6 +236,9 @@ class ApiToken(Aggregate):
         self.expires_at = expires_at
         self.permissions = permissions
         self.revoked = False
+        self.issuer: str | None = None
+        """None for a token issued from the command line (a root of trust) or before issuers
+        were recorded."""
 
     @staticmethod
     def create_id(token_hash: str) -> UUID:
@@ -193,10 +273,23 @@ class ApiToken(Aggregate):
 
     @property
     def effective_permissions(self) -> frozenset[Permission]:
-        """The token's own narrow scope when it has one, else its role's template."""
+        """The token's own narrow scope when it has one, else its role's template; never
+        beyond the role's template (its issuer's current rights bound it further, at
+        authentication)."""
+        role = Role(self.role)
         if self.permissions:
-            return frozenset(Permission(p) for p in self.permissions)
-        return ROLE_PERMISSIONS[Role(self.role)]
+            return bounded_by_role(role, frozenset(Permission(p) for p in self.permissions))
+        return ROLE_PERMISSIONS[role]
+
+    class IssuerRecorded(Aggregate.Event):
+        """Who issued the token ('user:<id>' or 'token:<id>'): the token is bounded by that
+        principal's current rights."""
+
+        issuer: str
+
+    @event(IssuerRecorded)
+    def record_issuer(self, issuer: str) -> None:
+        self.issuer = issuer
 
     class Revoked(Aggregate.Event):
         pass
@@ -212,3 +305,45 @@ class ApiToken(Aggregate):
 
     def is_valid_at(self, now: datetime) -> bool:
         return not self.revoked and (self.expires_at is None or now < self.expires_at)
+
+
+MAX_INDEXED_TOKENS = 10_000
+
+
+def token_index_id(reseller_number: int | None) -> UUID:
+    return derived_id("api-token-index", reseller_number or 0)
+
+
+class TokenIndex(Aggregate):
+    """The tokens issued for one reseller (or, under number 0, for the master ISP's realm),
+    so that they can be listed and revoked; saved with each token it lists."""
+
+    class Created(Aggregate.Created):
+        reseller_number: int
+
+    @event(Created)
+    def __init__(self, reseller_number: int) -> None:
+        self.reseller_number = reseller_number
+        self.tokens: list[UUID] = []
+        self.issuers: dict[str, str | None] = {}
+
+    @staticmethod
+    def create_id(reseller_number: int) -> UUID:
+        return token_index_id(reseller_number)
+
+    class TokenListed(Aggregate.Event):
+        token_id: UUID
+        issuer: str | None
+
+    @event(TokenListed)
+    def _list(self, token_id: UUID, issuer: str | None) -> None:
+        self.tokens = [*self.tokens, token_id]
+        self.issuers = {**self.issuers, str(token_id): issuer}
+
+    def add(self, token_id: UUID, issuer: str | None) -> None:
+        if len(self.tokens) >= MAX_INDEXED_TOKENS:
+            raise DomainError(
+                f"at most {MAX_INDEXED_TOKENS} tokens per reseller; revoke unused ones",
+                field="label",
+            )
+        self._list(token_id, issuer)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from domain.access import Permission, Role, lower_role
 from domain.errors import DomainError
 
 
@@ -108,3 +109,26 @@ class SessionState:
         if current_security_version != self.security_version:
             return "credentials_changed"
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenBounds:
+    """What a token may do now: its role and permissions, narrowed by its issuer's."""
+
+    role: Role
+    permissions: frozenset[Permission]
+
+
+def bound_by_issuer(
+    token_role: Role,
+    token_permissions: frozenset[Permission],
+    issuer: TokenBounds | None,
+) -> TokenBounds:
+    """A token never outlives or outgrows its issuer: the effective permissions are the
+    intersection of the token's and the issuer's current ones, and its role is the lower of
+    the two (a demoted issuer's admin token acts as the issuer's new role). `issuer` is None
+    for a root token (issued from the command line). A disabled issuer, or an issuer token
+    that is no longer valid, ends the token: the caller does not get here."""
+    if issuer is None:
+        return TokenBounds(token_role, token_permissions)
+    return TokenBounds(lower_role(token_role, issuer.role), token_permissions & issuer.permissions)

@@ -39,6 +39,18 @@ from domain.journal import (
 from domain.money import Money, ratio
 
 PAYMENT_METHODS = ("bank_transfer", "card", "cash", "wallet", "crypto", "offset")
+NETTING_METHODS = frozenset({"offset"})
+"""Methods that net what the ISP owes the reseller against what it is owed: the master ISP's
+(and the payout job's) alone, never the reseller's own to record."""
+
+
+def payment_method_refusal(method: str, recorded_by_isp: bool) -> str | None:
+    """Why this recorder may not record a payment by `method`; None when it may."""
+    if method in NETTING_METHODS and not recorded_by_isp:
+        return f"only the master ISP records {method} payments (netting is not the reseller's)"
+    return None
+
+
 MAX_TEXT = 500
 ALERT_LEVELS = (Decimal(75), Decimal(90), Decimal(100))
 EMERGENCY_SHARE = Decimal("0.25")
@@ -85,6 +97,9 @@ class CreditAccount(Aggregate):
         self.emergency_requests: dict[str, dict[str, Any]] = {}
         self.increase_requests: dict[str, dict[str, Any]] = {}
         self.temporary_increase: dict[str, Any] | None = None
+        self.delegated = Money.zero(credit_limit.currency)
+        """Credit handed to sub-resellers as their limits: committed, no longer available here."""
+        self.delegations: dict[str, Money] = {}
 
     @staticmethod
     def create_id(reseller_number: int) -> UUID:
@@ -123,8 +138,12 @@ class CreditAccount(Aggregate):
     def effective_limit(self, now: datetime) -> Money:
         return self.credit_limit + self.emergency_amount(now) + self.temporary_amount(now)
 
+    def committed(self) -> Money:
+        """What is used of the limit: the balance owed plus the credit delegated to children."""
+        return self.balance + self.delegated
+
     def utilization(self, now: datetime) -> Decimal | None:
-        return ratio(self.balance, self.effective_limit(now))
+        return ratio(self.committed(), self.effective_limit(now))
 
     def utilization_pct(self, now: datetime) -> Decimal:
         """Utilization in percent; an account with no limit and a debt is 'infinitely' used."""
@@ -134,7 +153,37 @@ class CreditAccount(Aggregate):
         return used * 100
 
     def available(self, now: datetime) -> Money:
-        return self.effective_limit(now) - self.balance
+        return self.effective_limit(now) - self.committed()
+
+    class CreditDelegated(Aggregate.Event):
+        """Part of this reseller's available credit became a sub-reseller's credit limit."""
+
+        child_number: int
+        amount: Money
+
+    @event(CreditDelegated)
+    def _delegate(self, child_number: int, amount: Money) -> None:
+        self.delegated = self.delegated + amount
+        self.delegations = {**self.delegations, str(child_number): amount}
+
+    def delegate_to_child(self, child_number: int, amount: Money, now: datetime) -> None:
+        """A sub-reseller's credit limit, carved out of this (the parent's) available credit:
+        children never exceed what the parent is allowed. This account owns the invariant, so
+        two children created at once cannot both spend the same headroom (the second save
+        conflicts on this account's version and is re-decided)."""
+        if amount.currency != self.currency:
+            raise DomainError(f"the account is kept in {self.currency}", field="currency")
+        if amount.amount < 0:
+            raise DomainError("credit_limit cannot be negative", field="credit_limit")
+        available = self.available(now)
+        if amount > available:
+            raise DomainError(
+                f"a sub-reseller's credit limit comes out of its parent's available credit: "
+                f"at most {available.amount} {self.currency}",
+                field="credit_limit",
+            )
+        if not amount.is_zero:
+            self._delegate(child_number, amount)
 
     def state(self, now: datetime) -> str:
         pct = self.utilization_pct(now)

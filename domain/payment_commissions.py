@@ -10,7 +10,7 @@ period is the day before `hold_until`; on `hold_until` the records clear.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -22,6 +22,13 @@ from domain.ids import derived_id
 from domain.money import Money
 
 MAX_REVERSALS = 100
+
+
+def holding_ends(paid_on: date, recorded_on: date, holding: timedelta) -> date:
+    """`hold_until` of a payment's commissions: the holding period runs from when the money was
+    recorded, never from a business date typed earlier (a payment backdated to 1900 is held as
+    long as one dated today)."""
+    return max(paid_on, recorded_on) + holding
 
 
 def payment_commissions_id(source: str) -> UUID:

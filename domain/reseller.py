@@ -132,6 +132,8 @@ class Reseller(Aggregate):
         self.open_customers = 0
         self.crypto_payments_enabled = False
         self.authorized_tariffs: dict[str, list[str]] = {}
+        self.business_start: date | None = None
+        """The first business date of the reseller (see `opened_on`)."""
 
     @staticmethod
     def create_id(number: int) -> UUID:
@@ -265,6 +267,50 @@ class Reseller(Aggregate):
         if name not in self.custom_roles:
             raise DomainError(f"no custom role {name!r}", field="name")
         self._remove_custom_role(name)
+
+    class BusinessStartSet(Aggregate.Event):
+        on: date
+
+    @event(BusinessStartSet)
+    def _set_business_start(self, on: date) -> None:
+        self.business_start = on
+
+    def set_business_start(self, on: date, today: date, parent: Reseller | None) -> None:
+        """When the reseller's business began: the day it is created, or an earlier day the
+        master ISP names for a reseller migrated with its history. Never in the future, never
+        before its parent's."""
+        if on > today:
+            raise DomainError("opened_on cannot be in the future", field="opened_on")
+        if parent is not None and on < parent.opened_on:
+            raise DomainError(
+                f"opened_on cannot precede the parent's ({parent.opened_on})", field="opened_on"
+            )
+        self._set_business_start(on)
+
+    @property
+    def opened_on(self) -> date:
+        """The reseller's first business date (for resellers created before it was recorded:
+        the day the reseller was stored)."""
+        if self.business_start is not None:
+            return self.business_start
+        return self.created_on.date()
+
+    def business_date_refusal(
+        self, requested: date, today: date, allow_future: bool = False
+    ) -> str | None:
+        """Why `requested` cannot be a business date of this reseller's money events; None when
+        it can. Not in the future (unless the change is scheduled ahead: `allow_future`), not
+        before the reseller existed, not in a closed period."""
+        if requested > today and not allow_future:
+            return "cannot be in the future"
+        if requested < self.opened_on:
+            return f"cannot precede the reseller's first business date ({self.opened_on})"
+        if self.books_closed_through is not None and requested <= self.books_closed_through:
+            return (
+                f"the books are closed through {self.books_closed_through}; post corrections "
+                "into the open period"
+            )
+        return None
 
     class BooksClosed(Aggregate.Event):
         through: date

@@ -21,7 +21,14 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.access import ISP_ONLY, ROLE_PERMISSIONS, Permission, Role
+from domain.access import (
+    ISP_ONLY,
+    ROLE_PERMISSIONS,
+    Permission,
+    Role,
+    beyond_template,
+    bounded_by_role,
+)
 from domain.errors import DomainError
 from domain.ids import derived_id
 from domain.personal import PersonalText, personal
@@ -77,6 +84,15 @@ def parse_permissions(values: list[str], realm: str = "reseller") -> list[str]:
             raise DomainError(f"{value} belongs to the master ISP", field="permissions")
         parsed.append(permission.value)
     return sorted(set(parsed))
+
+
+def check_within_template(role: Role, permissions: list[str], field: str = "permissions") -> None:
+    """Refuse permissions (with what they imply) that the role's template does not allow."""
+    beyond = beyond_template(role, frozenset(Permission(p) for p in permissions))
+    if beyond:
+        raise DomainError(
+            f"the {role.value} role does not allow {', '.join(sorted(beyond))}", field=field
+        )
 
 
 def parse_whitelist(values: list[str]) -> list[str]:
@@ -184,20 +200,25 @@ class ResellerUser(Aggregate):
     ) -> frozenset[Permission]:
         """Explicit permissions, else the custom role's (as currently defined), else the
         built-in role's template. A custom role that was removed grants nothing."""
+        role = Role(self.role)
         if self.permissions:
-            return frozenset(Permission(p) for p in self.permissions)
+            return bounded_by_role(role, frozenset(Permission(p) for p in self.permissions))
         if self.custom_role is not None:
             definition = (custom_roles or {}).get(self.custom_role)
             if definition is None:
                 return frozenset()
-            return frozenset(Permission(p) for p in definition["permissions"])
-        return ROLE_PERMISSIONS[Role(self.role)]
+            return bounded_by_role(
+                role, frozenset(Permission(p) for p in definition["permissions"])
+            )
+        return ROLE_PERMISSIONS[role]
 
     def effective_permissions(
         self, now: datetime, custom_roles: dict[str, dict[str, Any]] | None = None
     ) -> frozenset[Permission]:
-        granted = {Permission(p) for p, until in self.grants.items() if now < until}
-        return self.base_permissions(custom_roles) | granted
+        """Base permissions plus unexpired temporary grants, all within the role's template:
+        whatever was stored, a role never yields more than its template allows."""
+        granted = frozenset(Permission(p) for p, until in self.grants.items() if now < until)
+        return self.base_permissions(custom_roles) | bounded_by_role(Role(self.role), granted)
 
     @property
     def is_active(self) -> bool:

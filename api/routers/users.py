@@ -18,7 +18,7 @@ from api.deps import (
 )
 from api.schemas import PROBLEMS
 from commands.errors import Unprocessable
-from commands.tokens import revoke_token
+from commands.tokens import list_tokens, revoke_token
 from commands.users import (
     CreateUser,
     DefineRole,
@@ -148,6 +148,19 @@ def remove(
 ) -> Response:
     """Remove a custom role; users who hold it keep no permissions from it."""
     return command_response(remove_role(services.store, context, name, reseller_id))
+
+
+@router.get("/tokens", responses=PROBLEMS)
+def tokens(
+    context: Context,
+    services: Services,
+    reseller_id: ResellerFilter = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> list[dict[str, Any]]:
+    """API tokens, newest first (never their secrets): every token of the reseller for a
+    `token_issue` holder, otherwise the ones you issued."""
+    return list_tokens(services.store, context, reseller_id, limit, offset)
 
 
 @router.delete("/tokens/{token_id}", responses=PROBLEMS)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.api.auth_helpers import add_user, bearer, client_from, fresh_ip, login
+from tests.api.auth_helpers import PASSWORD, add_user, bearer, client_from, fresh_ip, login
 from tests.api.helpers import assert_problem, seed_customer
 from tests.support.builders import new_reseller
 
@@ -50,7 +50,7 @@ def test_bad_whitelist_entries_are_refused(client, tenant):
     assert_problem(response, 422, "ip_whitelist")
 
 
-def test_nobody_can_escalate(client, tenant):
+def test_nobody_can_escalate(client, tenant, isp_headers):
     from domain.access import Role
 
     manager = add_user(client, tenant, role="manager")
@@ -65,9 +65,19 @@ def test_nobody_can_escalate(client, tenant):
         ),
         403,
     )
-    admin = add_user(
-        client, tenant, role="admin", permissions=["user_manage", "user_view", "customer_view"]
-    )
+    # A reseller's admin is added by a higher rank: the master ISP.
+    admin = client.post(
+        "/reseller/api/users",
+        headers=isp_headers,
+        json={
+            "reseller_id": tenant.number,
+            "username": "a" + uuid.uuid4().hex[:8],
+            "email": "a@example.com",
+            "role": "admin",
+            "permissions": ["user_manage", "user_view", "customer_view"],
+            "password": PASSWORD,
+        },
+    ).json()
     admin_headers = bearer(login(client, tenant, admin["username"]))
     for role, permissions in [
         ("admin", []),
@@ -163,7 +173,8 @@ def test_narrow_tokens_and_revocation(client, tenant):
 
 
 def test_temporary_grants_lapse_by_themselves(client, tenant, clock):
-    user = add_user(client, tenant, role="user")
+    # A grant adds, for a while, what the role's template allows but the user's list lacks.
+    user = add_user(client, tenant, role="manager", permissions=["customer_view"])
     session = login(client, tenant, user["username"])
 
     def create():
@@ -305,18 +316,19 @@ def test_parent_sees_children_only_when_allowed_and_children_never_see_up(
 
 
 def test_custom_roles_are_templates_that_follow_their_definition(client, tenant):
+    # A custom role narrows its base role's template (never widens it).
     defined = client.post(
         "/reseller/api/roles",
         headers=tenant.headers(),
         json={
             "name": "billing-clerk",
-            "base_role": "user",
+            "base_role": "manager",
             "permissions": ["customer_view", "customer_create"],
         },
     )
     assert defined.status_code == 201, defined.text
     user = add_user(client, tenant, role="billing-clerk")
-    assert user["role"] == "billing-clerk" and user["base_role"] == "user"
+    assert user["role"] == "billing-clerk" and user["base_role"] == "manager"
     session = login(client, tenant, user["username"])
     created = client.post(
         "/reseller/api/customers", json=seed_customer(tenant.number), headers=bearer(session)
@@ -326,7 +338,7 @@ def test_custom_roles_are_templates_that_follow_their_definition(client, tenant)
     client.post(
         "/reseller/api/roles",
         headers=tenant.headers(),
-        json={"name": "billing-clerk", "base_role": "user", "permissions": ["customer_view"]},
+        json={"name": "billing-clerk", "base_role": "manager", "permissions": ["customer_view"]},
     )
     assert_problem(
         client.post(

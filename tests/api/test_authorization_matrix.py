@@ -360,6 +360,9 @@ POLICY: dict[tuple[str, str], Any] = {
             {"label": "m", "role": "readonly", "reseller_id": n, "permissions": ["customer_view"]},
         ),
     ),
+    ("GET", "/reseller/api/tokens"): Scoped(
+        None, lambda s, n: ("/reseller/api/tokens", {"reseller_id": n}, None)
+    ),
     ("DELETE", "/reseller/api/tokens/{token_id}"): Scoped(
         P.TOKEN_ISSUE, lambda s, n: (f"/reseller/api/tokens/{_token(s, n)}", None, None)
     ),
@@ -1022,10 +1025,11 @@ def world(store, client, isp_headers) -> World:
             permissions=["customer_view"],
         ),
     )
-    admin_user = client.post(
+    admin_user = client.post(  # only a higher rank (the master ISP) adds a reseller's admin
         "/reseller/api/users",
-        headers=parent.headers(),
+        headers=isp_headers,
         json={
+            "reseller_id": parent.number,
             "username": f"matrix.{uuid.uuid4().hex[:6]}",
             "email": "admin@example.com",
             "role": "admin",

@@ -235,9 +235,10 @@ def test_commissions_clear_after_their_holding_period_in_a_worker(
     from tests.api.helpers import position
 
     tenant, customers = reseller_with_customers(store, 2)
+    # Recorded 40 days ago (a payment merely dated then would be held from today).
     old = record_customer_payment(
         store,
-        context(),
+        context(now=datetime.now(UTC) - timedelta(days=40)),
         customers[0],
         CustomerPayment(
             amount="50.00",

@@ -6,7 +6,7 @@ import itertools
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -69,7 +69,10 @@ def new_reseller(
     parent: int | None = None,
     commission_percent: str | None = "10.00",
     customer_limit: int | None = None,
+    opened_on: date | None = date(2000, 1, 1),
 ) -> Tenant:
+    """A reseller (by the master ISP), opened long ago by default so that tests may date money
+    events in the past (a reseller migrated with its history)."""
     code = f"T{uuid.uuid4().hex[:12].upper()}"
     result = create_reseller(
         store,
@@ -83,6 +86,7 @@ def new_reseller(
             parent_reseller_id=parent,
             commission_percent=None if commission_percent is None else Decimal(commission_percent),
             customer_limit=customer_limit,
+            opened_on=opened_on,
         ),
     )
     number = json.loads(result.body)["reseller_id"]

@@ -116,9 +116,10 @@ def bill(store: Any, customer_id: UUID, start: str, end: str) -> dict[str, Any]:
 
 
 def pay(store: Any, customer_id: UUID, amount: str, on: str) -> dict[str, Any]:
+    # Recorded on its business date, as it would have been: the holding period runs from then.
     paid = record_customer_payment(
         store,
-        context(),
+        context(now=datetime.combine(date.fromisoformat(on), time(12), UTC)),
         customer_id,
         CustomerPayment(
             payment_id=f"p{next(_payments)}-{uuid.uuid4().hex[:6]}",

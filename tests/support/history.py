@@ -416,7 +416,7 @@ def _bill_and_collect(driver: Driver, rng: random.Random, month: date) -> None:
             )
         )
         customer.credit = Decimal(paid["credit_balance"])
-        hold_until = pay_day + timedelta(days=30)
+        hold_until = driver.now.date() + timedelta(days=30)  # from when it was recorded
         history.pending_commissions += [(uuid.UUID(c), hold_until) for c in paid["commissions"]]
 
 
