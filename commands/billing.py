@@ -37,6 +37,7 @@ from domain.customer_account import (
     CustomerAccount,
     customer_account_id,
     price_line,
+    shown_quantity,
 )
 from domain.errors import DomainError
 from domain.money import Money, round_half_up
@@ -248,7 +249,7 @@ def proforma(
         "lines": [
             {
                 "description": ln["description"],
-                "quantity": ln["quantity"],
+                "quantity": shown_quantity(ln["quantity"]),
                 "unit_price": str(ln["unit_price"].amount),
                 "net": str(ln["net"].amount),
                 "tax": str(ln["tax"].amount),

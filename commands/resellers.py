@@ -203,9 +203,20 @@ def tenant_of(store: Store, reseller_number: int) -> int:
     return load(store, reseller_id(reseller_number), Reseller, "reseller").root_number
 
 
+def stored_reseller_view(store: Store, reseller: Reseller) -> dict[str, Any]:
+    """A reseller as stored, with the credit limit its credit account records (the same figure
+    `GET /credit-account` shows)."""
+    view = reseller_view(reseller)
+    account_id = credit_account_id(reseller.number)
+    if exists(store, account_id):
+        account = load(store, account_id, CreditAccount, "credit account")
+        view["credit_limit"] = str(account.credit_limit.amount)
+    return view
+
+
 def get_reseller(store: Store, context: RequestContext, reseller_number: int) -> dict[str, Any]:
     number = context.principal.reseller_in_scope(reseller_number)
-    return reseller_view(load(store, reseller_id(number), Reseller, "reseller"))
+    return stored_reseller_view(store, load(store, reseller_id(number), Reseller, "reseller"))
 
 
 def list_sub_resellers(
@@ -216,6 +227,6 @@ def list_sub_resellers(
     context.principal.require(Permission.SUB_RESELLER_MANAGE)
     parent = load(store, reseller_id(number), Reseller, "reseller")
     return [
-        reseller_view(load(store, reseller_id(child), Reseller, "reseller"))
+        stored_reseller_view(store, load(store, reseller_id(child), Reseller, "reseller"))
         for child in parent.children
     ]

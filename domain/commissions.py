@@ -1,7 +1,10 @@
 """Commissions: what the ISP owes a reseller on its customers' payments (seed §5.1, §11).
 
 Amounts round *down* to the minor unit, once, when a commission becomes a fact: 15% of 99.99 is
-14.99. Along a sub-reseller chain the customer's own reseller earns its rate and each ancestor
+14.99. A reversal (clawback) is the mirror image: its magnitude rounds down too, so 15% of a
+21.50 credit note claws back 3.22, never more than the reversed amount earned (`commission_on`).
+
+Along a sub-reseller chain the customer's own reseller earns its rate and each ancestor
 earns the difference between its rate and its child's; each share is the difference of two
 rounded-down cumulative amounts, so the shares add up to exactly the top-level commission and
 none is negative (a child's rate may never exceed its parent's).
@@ -45,9 +48,18 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def commission_on(base: Money, rate_percent: Decimal) -> Money:
-    """The commission on a base amount, rounded down to the minor unit."""
+    """The commission on a base amount: its magnitude rounded down to the minor unit.
+
+    The one rounding rule for commissions *and their reversals*: a negative base (a refund,
+    credit note or chargeback clawed back) gives exactly the negative of the commission the
+    same positive base earns, so 15% of -21.50 is -3.22 (never -3.23). Hence a reversal never
+    claws back more than the reversed amount earned, a full reversal cancels the commission to
+    the cent, and partial reversals together never exceed what was paid (rounded-down parts
+    sum to at most the rounded-down whole)."""
     if not Decimal(0) <= rate_percent <= MAX_RATE:
         raise DomainError("a commission rate is between 0 and 100 percent", field="commission_rate")
+    if base.amount < 0:
+        return -commission_on(-base, rate_percent)
     return round_down(percent_of(base, rate_percent), base.currency)
 
 

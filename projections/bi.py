@@ -19,6 +19,8 @@ import psycopg
 from psycopg import Connection
 from psycopg import sql as pgsql
 
+from projections.commissions import paid_rate_sql
+
 SCHEMA = "bi"
 
 VIEWS: dict[str, str] = {
@@ -53,14 +55,15 @@ VIEWS: dict[str, str] = {
             p.recorded_at::timestamptz AS recorded_at
         FROM proj_billing.payments p JOIN proj_billing.accounts a USING (account_id)""",
     "commissions": """
-        SELECT commission_id::uuid AS commission_id, reseller_id::bigint AS reseller_id,
-            customer_id::uuid AS customer_id, commission_type::text AS commission_type,
-            base_amount::numeric AS base_amount, commission_rate::numeric AS commission_rate,
-            commission_amount::numeric AS commission_amount, currency::text AS currency,
-            period_start::date AS period_start, period_end::date AS period_end,
-            status::text AS status, hold_until::date AS hold_until, source::text AS source,
-            adjusts::uuid AS adjusts, recorded_at::timestamptz AS recorded_at
-        FROM proj_commissions.commissions""",
+        SELECT c.commission_id::uuid AS commission_id, c.reseller_id::bigint AS reseller_id,
+            c.customer_id::uuid AS customer_id, c.commission_type::text AS commission_type,
+            c.base_amount::numeric AS base_amount, {paid_rate}::numeric AS commission_rate,
+            c.commission_amount::numeric AS commission_amount, c.currency::text AS currency,
+            c.period_start::date AS period_start, c.period_end::date AS period_end,
+            c.status::text AS status, c.hold_until::date AS hold_until,
+            c.source::text AS source, c.adjusts::uuid AS adjusts,
+            c.recorded_at::timestamptz AS recorded_at
+        FROM proj_commissions.commissions c""",
     "journal_lines": """
         SELECT aggregate_id::uuid AS entry_aggregate_id, version::bigint AS entry_version,
             line_no::integer AS line_no, position::bigint AS ledger_position,
@@ -120,8 +123,15 @@ BI_LOCK_KEY = _lock_key()
 """Serialises view (re)creation: service starts, migrations and projection swaps."""
 
 
+def view_query(name: str) -> str:
+    """A view's SELECT, with the commissions' paid-rate expression (a constant of
+    `projections.commissions`) put in."""
+    return VIEWS[name].replace("{paid_rate}", paid_rate_sql("proj_commissions"))
+
+
 def _replace_views(conn: Connection[Any]) -> None:
-    for name, query in VIEWS.items():
+    for name in VIEWS:
+        query = view_query(name)
         view = pgsql.Identifier(SCHEMA, name)
         try:
             with conn.transaction():

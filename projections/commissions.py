@@ -43,6 +43,28 @@ def _calculated(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None
     )
 
 
+PAID_RATE = """(c.commission_rate - coalesce((SELECT max(b.commission_rate)
+    FROM {schema}.commissions b WHERE b.source = c.source
+    AND b.customer_id IS NOT DISTINCT FROM c.customer_id
+    AND b.commission_type = c.commission_type AND b.base_amount = c.base_amount
+    AND b.currency = c.currency AND b.period_start = c.period_start
+    AND b.period_end = c.period_end AND b.commission_rate < c.commission_rate), 0))"""
+"""The rate a record was actually paid at, for a row `c` of `{schema}.commissions`.
+
+A record stores the rate of its reseller's plan (15% for a top-level reseller); along a chain
+the reseller is paid only the difference to the rate below it (the pass-through share), so
+its paid rate is its rate minus the highest lower rate among the records the same fact made
+for the chain (same source, customer, type, base and period). The customer's own reseller has
+none below and keeps its rate. Computed when read, so records stored before and after this
+rule show the same, and no projection needs rebuilding. 99.99 x 15% = 14.99 for the reseller
+whose child earns 8% (7.99) shows 7% (7.00): base x paid rate, rounded down, is within one
+minor unit of the amount (the shares are differences of rounded-down cumulative amounts)."""
+
+
+def paid_rate_sql(schema: str) -> str:
+    return PAID_RATE.replace("{schema}", schema)
+
+
 def _status(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
     cur.execute(
         pgsql.SQL("UPDATE {}.commissions SET status = %s WHERE commission_id = %s").format(schema),
@@ -62,6 +84,8 @@ class CommissionsProjector(Projector):
         " adjusts uuid, recorded_at timestamptz NOT NULL)",
         "CREATE INDEX IF NOT EXISTS commissions_reseller ON {schema}.commissions"
         " (reseller_id, period_start)",
+        "CREATE INDEX IF NOT EXISTS commissions_source ON {schema}.commissions"
+        " (source, customer_id)",
     )
     handlers: ClassVar[dict[str, Handler]] = {
         "Commission.Calculated": _calculated,
@@ -82,19 +106,23 @@ def list_commissions(
     offset: int,
 ) -> list[dict[str, Any]]:
     schema = pgsql.Identifier(CommissionsProjector.live_schema())
-    query = pgsql.SQL("SELECT * FROM {}.commissions WHERE reseller_id = %s").format(schema)
+    query = pgsql.SQL(
+        "SELECT c.*, {} AS paid_rate FROM {}.commissions c WHERE c.reseller_id = %s"
+    ).format(pgsql.SQL(paid_rate_sql(CommissionsProjector.live_schema())), schema)  # type: ignore[arg-type]
     params: list[Any] = [reseller_id]
     for clause, value in (
-        (" AND period_end >= %s", period_start),
-        (" AND period_start <= %s", period_end),
-        (" AND commission_type = %s", commission_type),
-        (" AND status = %s", status),
-        (" AND customer_id = %s", customer_id),
+        (" AND c.period_end >= %s", period_start),
+        (" AND c.period_start <= %s", period_end),
+        (" AND c.commission_type = %s", commission_type),
+        (" AND c.status = %s", status),
+        (" AND c.customer_id = %s", customer_id),
     ):
         if value is not None:
             query += pgsql.SQL(clause)  # type: ignore[arg-type]
             params.append(value)
-    query += pgsql.SQL(" ORDER BY period_start, recorded_at, commission_id LIMIT %s OFFSET %s")
+    query += pgsql.SQL(
+        " ORDER BY c.period_start, c.recorded_at, c.commission_id LIMIT %s OFFSET %s"
+    )
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(query, [*params, limit, offset])
         rows = cur.fetchall()
@@ -105,7 +133,7 @@ def list_commissions(
             "customer_id": None if r["customer_id"] is None else str(r["customer_id"]),
             "commission_type": r["commission_type"],
             "base_amount": str(r["base_amount"]),
-            "commission_rate": str(r["commission_rate"]),
+            "commission_rate": str(r["paid_rate"]),
             "commission_amount": str(r["commission_amount"]),
             "currency": r["currency"],
             "period_start": r["period_start"].isoformat(),
@@ -125,7 +153,8 @@ def consolidated(
     period_end: date | None,
 ) -> dict[str, Any]:
     """Commission per reseller and in total, by type and by status, over the given resellers
-    (records overlapping the period). Sums are of recorded amounts, never re-derived."""
+    (records overlapping the period). Sums are of recorded amounts, never re-derived; voided
+    records are only in `by_status` (the journal reverses them)."""
     schema = pgsql.Identifier(CommissionsProjector.live_schema())
     query = pgsql.SQL(
         "SELECT reseller_id, currency, commission_type, status, count(*) AS records,"
@@ -133,10 +162,10 @@ def consolidated(
     ).format(schema)
     params: list[Any] = [reseller_ids]
     if period_start is not None:
-        query += pgsql.SQL(" AND period_end >= %s")
+        query += pgsql.SQL(" AND c.period_end >= %s")
         params.append(period_start)
     if period_end is not None:
-        query += pgsql.SQL(" AND period_start <= %s")
+        query += pgsql.SQL(" AND c.period_start <= %s")
         params.append(period_end)
     query += pgsql.SQL(" GROUP BY reseller_id, currency, commission_type, status")
     with conn.cursor(row_factory=dict_row) as cur:
@@ -155,8 +184,14 @@ def consolidated(
             totals.setdefault(row["currency"], empty(row["currency"])),
         ):
             summary["records"] += row["records"]
-            summary["total"] += row["amount"]
+            # A voided record is reversed in the journal: it shows under by_status "voided"
+            # and counts nowhere else, so total (and by_type) equal the journal's net payable.
+            counted = row["status"] != "voided"
+            if counted:
+                summary["total"] += row["amount"]
             for group, key in (("by_type", "commission_type"), ("by_status", "status")):
+                if group == "by_type" and not counted:
+                    continue
                 bucket = summary[group]
                 bucket[row[key]] = bucket.get(row[key], Decimal(0)) + row["amount"]
 

@@ -1,7 +1,8 @@
 """Journal lines and the trial balance: every recorded posting, summed, never re-derived.
 
-Any event that carries `postings` lands here, one row per posting. The trial balance is the
-signed sum (debits positive) per currency and must be exactly zero.
+Any event that carries `postings` lands here, one row per posting, with the reseller whose
+account it is (`line_resellers`). The trial balance is the signed sum (debits positive) per
+currency and must be exactly zero, over everything and over each reseller's lines.
 """
 
 from __future__ import annotations
@@ -16,10 +17,32 @@ from projections.base import Handler, Projector
 from projections.envelope import Envelope
 
 
+def account_reseller(account: str) -> int | None:
+    """The reseller a per-reseller account belongs to (its last segment is the reseller's
+    number, e.g. `liabilities:commission_payable:7`); None for the ISP's own accounts."""
+    _, _, last = account.rpartition(":")
+    return int(last) if last.isdigit() else None
+
+
+def line_resellers(postings: list[dict[str, Any]], owner: int | None) -> list[int | None]:
+    """Whose line each posting is: a per-reseller account's own reseller; a line on one of the
+    ISP's accounts (cash, wholesale income, commission expense) belongs to the reseller the
+    entry's per-reseller lines name when they name exactly one, else to the event's owner.
+
+    Derived from the postings themselves, so an ancestor's pass-through commission (recorded
+    with the customer's reseller as the event's owner) lands on the ancestor, for events
+    stored before and after this rule alike."""
+    named = [account_reseller(str(p["account"])) for p in postings]
+    distinct = {n for n in named if n is not None}
+    entry_reseller = next(iter(distinct)) if len(distinct) == 1 else owner
+    return [entry_reseller if n is None else n for n in named]
+
+
 def _postings(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
     postings = e.data.get("postings")
     if not postings:
         return
+    resellers = line_resellers(postings, e.owner)
     cur.executemany(
         pgsql.SQL(
             "INSERT INTO {}.journal_lines (aggregate_id, version, line_no, position, tenant,"
@@ -33,7 +56,7 @@ def _postings(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
                 line_no,
                 e.position,
                 e.tenant,
-                e.owner,
+                resellers[line_no],
                 e.event_type,
                 p["account"],
                 p["side"],

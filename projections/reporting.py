@@ -364,6 +364,8 @@ class ReportingProjector(Projector):
         "CreditAccount.ChargeRecorded": _wholesale,
         "Commission.Calculated": _commission,
         "Commission.StatusChanged": _commission_status,
+        # A void reverses the record in the journal: every commission figure must drop it too.
+        "Commission.Voided": _commission_status,
         "ReportSchedule.Created": _schedule_created,
         "ReportSchedule.Cancelled": _schedule_cancelled,
     }

@@ -7,7 +7,11 @@ Definitions (also in the README):
   the period (may exceed 1 when older debts are paid; none when nothing was invoiced);
 - outstanding receivables = what customers owe at the period's end (recorded receivable
   postings up to that day);
-- live customers = status active or suspended; churned = moved from live to inactive;
+- customer growth (dashboard and acquisition report) counts customers on the books
+  (registered, not inactive): at start (end of the day before the period) + new (registered
+  in it) - churned (became inactive in it, from any status) = at end, in every row;
+- live customers = status active or suspended; churned (churn report, financial figures) =
+  moved from live to inactive;
 - churn rate = churned in the period / live at its first day (none when nobody was live);
 - churned monthly revenue = each churned customer's revenue in the calendar month before the
   month they churned;
@@ -339,6 +343,48 @@ def churned(
     return int(_scalar(conn, query + clause, [reseller_id, start, end, *extra]))
 
 
+def left_books(
+    conn: Connection[Any],
+    reseller_id: int,
+    start: date,
+    end: date,
+    customers: CustomerFilter = NO_FILTER,
+) -> int:
+    """Customers who became inactive within [start, end], whatever status they left (inactive
+    is final): the growth report's churn, so that its rows reconcile."""
+    clause, extra = customers.clause("customer_id")
+    query = pgsql.SQL(
+        "SELECT count(*) FROM {}.status_changes WHERE reseller_id = %s AND to_status = 'inactive'"
+        " AND changed_on BETWEEN %s AND %s"
+    ).format(SCHEMA)
+    return int(_scalar(conn, query + clause, [reseller_id, start, end, *extra]))
+
+
+def growth_row(
+    conn: Connection[Any],
+    reseller_id: int,
+    start: date,
+    end: date,
+    customers: CustomerFilter = NO_FILTER,
+) -> dict[str, int]:
+    """One period of customer growth over the customers on the books (registered, not
+    inactive): at start (end of the day before) + new (registered) - churned (became
+    inactive) = at end, exactly; net growth is the difference."""
+    opening = open_at(conn, reseller_id, start - timedelta(days=1), customers)
+    new = new_customers(conn, reseller_id, start, end, customers)
+    lost = left_books(conn, reseller_id, start, end, customers)
+    # Inactive is final and every customer has one 'new' row on its registration day, so the
+    # row reconciles by construction (tests/api/test_journal_ties.py checks it).
+    closing = open_at(conn, reseller_id, end, customers)
+    return {
+        "customers_at_start": opening,
+        "new_customers": new,
+        "churned_customers": lost,
+        "net_growth": new - lost,
+        "customers_at_end": closing,
+    }
+
+
 def churned_monthly_revenue(
     conn: Connection[Any],
     reseller_id: int,
@@ -519,17 +565,8 @@ def dashboard(
             sums.get("invoice_line", (ZERO, ZERO))[0] - sums.get("credit_note", (ZERO, ZERO))[0]
         )
         commission = sums.get("commission", (ZERO, ZERO))[0]
-        new, lost = new_customers(conn, r, start, end), churned(conn, r, start, end)
         label = _label(start, "month")
-        growth.append(
-            {
-                "month": label,
-                "new_customers": new,
-                "churned_customers": lost,
-                "net_growth": new - lost,
-                "customers_at_end": open_at(conn, r, end),
-            }
-        )
+        growth.append({"month": label, **growth_row(conn, r, start, end)})
         series.append(
             {
                 "month": label,
@@ -776,6 +813,7 @@ def _acquisition(conn: Connection[Any], info: ResellerInfo, q: ReportQuery) -> R
     customers = CustomerFilter(status=q.status, service=q.service)
     columns = [
         _key_column(q.group_by),
+        Column("customers_at_start", "Customers at start", "int"),
         Column("new_customers", "New customers", "int"),
         Column("churned_customers", "Churned", "int"),
         Column("net_growth", "Net growth", "int"),
@@ -783,18 +821,9 @@ def _acquisition(conn: Connection[Any], info: ResellerInfo, q: ReportQuery) -> R
     ]
     rows = []
     for label, start, end in periods(q.group_by, q.date_from, q.date_to):
-        new = new_customers(conn, info.reseller_id, start, end, customers)
-        lost = churned(conn, info.reseller_id, start, end, customers)
-        rows.append(
-            {
-                "period": label,
-                "new_customers": new,
-                "churned_customers": lost,
-                "net_growth": new - lost,
-                "customers_at_end": open_at(conn, info.reseller_id, end, customers),
-            }
-        )
+        rows.append({"period": label, **growth_row(conn, info.reseller_id, start, end, customers)})
     totals = _sum_rows(rows, columns)
+    totals["customers_at_start"] = rows[0]["customers_at_start"] if rows else 0
     totals["customers_at_end"] = rows[-1]["customers_at_end"] if rows else 0
     return Report("acquisition", "Customer acquisition", info, q, columns, rows, totals)
 

@@ -288,6 +288,7 @@ def test_the_other_reports(client, history):
     acquisition = get(client, tenant, "reports/acquisition", head, **RANGE).json()
     assert [r["new_customers"] for r in acquisition["rows"]] == [4, 0, 0]
     assert acquisition["totals"] == {
+        "customers_at_start": 0,
         "new_customers": 4,
         "churned_customers": 1,
         "net_growth": 3,
