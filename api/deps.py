@@ -19,6 +19,7 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 from starlette.responses import Response
 
+from api.client_address import FORWARDED_FOR, IPNetwork, client_address
 from commands.auth import SESSION_PREFIX, AuthServices, authenticate_session
 from commands.disputes import DisputeConfig
 from commands.principal import Principal, RequestContext
@@ -42,6 +43,8 @@ class ApiConfig:
     max_body_bytes: int = 65_536
     audit_export_max_rows: int = 100_000
     disputes: DisputeConfig = field(default_factory=DisputeConfig)
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    """Peers whose X-Forwarded-For is believed (LEDGER_TRUSTED_PROXIES); none by default."""
 
 
 class Jobs(Protocol):
@@ -119,7 +122,10 @@ MAX_USER_AGENT = 300
 
 
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The caller's address: the peer, or what a trusted proxy forwarded (api.client_address)."""
+    peer = request.client.host if request.client else None
+    proxies = get_services(request).config.trusted_proxies
+    return client_address(peer, request.headers.getlist(FORWARDED_FOR), proxies)
 
 
 def user_agent(request: Request) -> str | None:
