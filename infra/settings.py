@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=65_536, ge=1024, le=10_485_760)
     page_size_max: int = Field(default=100, ge=1, le=1000)
     read_wait_max_ms: int = Field(default=5_000, ge=0, le=60_000)
+    read_waiters_per_principal: int = Field(default=4, ge=1, le=1_000)
+    read_waiters_per_tenant: int = Field(default=8, ge=1, le=1_000)
+    read_waiters_max: int = Field(default=16, ge=1, le=1_000)
     trusted_proxies: str = Field(
         default="",
         description="Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed",
