@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Protocol, cast
 from uuid import UUID
 
 import structlog
@@ -19,6 +18,9 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 from starlette.responses import Response
 
+from api.client_address import FORWARDED_FOR, IPNetwork, client_address
+from api.waiting import RETRY_AFTER_S as WAIT_RETRY_AFTER_S
+from api.waiting import LazyConnection, PositionWaiters, TooManyWaiters, WaitLimits
 from commands.auth import SESSION_PREFIX, AuthServices, authenticate_session
 from commands.disputes import DisputeConfig
 from commands.principal import Principal, RequestContext
@@ -32,7 +34,6 @@ from projections.base import Projector, has_reached
 Store = Any  # the eventsourcing Application; api never builds one itself
 POSITION_HEADER = "Ledger-Position"
 AUTH_PREFIX = "/reseller/auth/"
-WAIT_POLL_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class ApiConfig:
     max_body_bytes: int = 65_536
     audit_export_max_rows: int = 100_000
     disputes: DisputeConfig = field(default_factory=DisputeConfig)
+    trusted_proxies: tuple[IPNetwork, ...] = ()
+    """Peers whose X-Forwarded-For is believed (LEDGER_TRUSTED_PROXIES); none by default."""
+    """Peers whose X-Forwarded-For is believed (LEDGER_TRUSTED_PROXIES); none by default."""
+    wait_limits: WaitLimits = field(default_factory=WaitLimits)
 
 
 class Jobs(Protocol):
@@ -64,6 +69,7 @@ class ApiServices:
         default_factory=lambda: PartyDetails("Reseller Ledger ISP", "", None, "NG")
     )
     """The ISP as payer on tax statements (LEDGER_PAYER_NAME, _ADDRESS, _TIN)."""
+    waiters: PositionWaiters = field(default_factory=PositionWaiters)
 
 
 def get_services(request: Request) -> ApiServices:
@@ -74,9 +80,13 @@ def get_services(request: Request) -> ApiServices:
 Services = Annotated[ApiServices, Depends(get_services)]
 
 
-def read_connection(services: Services) -> Iterator[Connection[Any]]:
-    with services.read_pool.connection() as conn:
-        yield conn
+def read_connection(request: Request, services: Services) -> Iterator[Connection[Any]]:
+    """Checked out on first use, handed back while waiting for a position (api.waiting)."""
+    lazy = LazyConnection(services.read_pool, request.state)
+    try:
+        yield cast(Connection[Any], lazy)
+    finally:
+        lazy.close()
 
 
 ReadConnection = Annotated[Connection[Any], Depends(read_connection)]
@@ -101,6 +111,7 @@ def current_principal(
         raise HTTPException(
             401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
         )
+    request.state.principal = principal
     structlog.contextvars.bind_contextvars(
         user=principal.subject, role=principal.role.value, reseller=principal.reseller_number
     )
@@ -119,7 +130,10 @@ MAX_USER_AGENT = 300
 
 
 def client_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    """The caller's address: the peer, or what a trusted proxy forwarded (api.client_address)."""
+    peer = request.client.host if request.client else None
+    proxies = get_services(request).config.trusted_proxies
+    return client_address(peer, request.headers.getlist(FORWARDED_FOR), proxies)
 
 
 def user_agent(request: Request) -> str | None:
@@ -198,25 +212,6 @@ def command_response(result: CommandResult) -> Response:
     )
 
 
-def wait_for_position(
-    conn: Connection[Any],
-    projector: type[Projector],
-    position: int | None,
-    tenant: int | None,
-    timeout_ms: int,
-) -> bool:
-    """Bounded read-your-writes: wait until the projection holds `position`, or time out."""
-    if position is None:
-        return True
-    deadline = time.monotonic() + timeout_ms / 1000
-    while True:
-        if has_reached(conn, projector, position, tenant):
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(WAIT_POLL_S)
-
-
 def wait_until(
     services: ApiServices,
     conn: Connection[Any],
@@ -225,12 +220,37 @@ def wait_until(
     reseller_number: int | None,
     timeout_ms: int,
 ) -> bool:
-    """Wait (bounded by the configured maximum) for a position in the reseller's tenant."""
+    """Bounded read-your-writes: wait (at most the configured maximum) until the projection
+    holds `position` for the reseller's tenant (every tenant if None). The wait holds no pooled
+    connection and is bounded per principal and tenant (429 beyond, api.waiting)."""
     if position is None:
         return True
     tenant = None if reseller_number is None else tenant_of(services.store, reseller_number)
     timeout_ms = min(timeout_ms, services.config.read_wait_max_ms)
-    return wait_for_position(conn, projector, position, tenant, timeout_ms)
+    if has_reached(conn, projector, position, tenant):
+        return True
+    if timeout_ms <= 0:
+        return False
+    who = "anonymous"
+    if isinstance(conn, LazyConnection):
+        principal = getattr(conn.state, "principal", None)
+        if isinstance(principal, Principal):
+            who = f"{principal.realm}:{principal.reseller_number}:{principal.subject}"
+        conn.release()
+    try:
+        return services.waiters.wait(
+            services.read_pool,
+            projector,
+            position,
+            tenant,
+            timeout_ms / 1000,
+            who,
+            services.config.wait_limits,
+        )
+    except TooManyWaiters as error:
+        raise HTTPException(
+            429, str(error), headers={"Retry-After": str(WAIT_RETRY_AFTER_S)}
+        ) from None
 
 
 class _DecimalRequest(Request):

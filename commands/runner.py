@@ -23,6 +23,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from commands.errors import Conflict, Gone, Unprocessable
+from commands.positions import recorded_position
 from commands.principal import RequestContext
 from domain.errors import DomainError
 from domain.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, idempotency_record_id
@@ -56,7 +57,8 @@ class CommandResult:
     body: str
     """The response body as JSON text; a replay returns these same bytes."""
     position: int | None
-    """The notification id of the command's last event (or the log head, for a replay)."""
+    """The notification id of the command's last event (for a replay: of its idempotency
+    record, saved last with them)."""
     replayed: bool = False
 
 
@@ -97,7 +99,7 @@ def _stored_response(
     return CommandResult(
         status_code=record.status_code,
         body=body,
-        position=store.recorder.max_notification_id(),
+        position=recorded_position(store, record_id),
         replayed=True,
     )
 

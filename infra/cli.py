@@ -22,6 +22,7 @@ from commands.resellers import CreateReseller, create_reseller
 from commands.tokens import IssueToken, issue_token
 from domain.access import Role
 from domain.statements import PartyDetails
+from infra.http_server import server_config
 from infra.jobs import make_broker, start_jobs
 from infra.logging import configure_logging
 from infra.progress import ReplayProgress
@@ -108,13 +109,7 @@ def serve(
         )
     bind_host = host or settings.host
     bind_port = port if port is not None else settings.port
-    config = uvicorn.Config(
-        create_app(runtime.api_services()),
-        host=bind_host,
-        port=bind_port,
-        log_config=None,
-        access_log=False,
-    )
+    config = server_config(create_app(runtime.api_services()), bind_host, bind_port)
     server = uvicorn.Server(config)
     typer.echo(f"Reseller Ledger listening on http://{bind_host}:{bind_port} (docs at /docs)")
     if token is not None:

@@ -13,7 +13,9 @@ from dramatiq import Worker
 from kafka import KafkaConsumer
 from psycopg_pool import ConnectionPool
 
+from api.client_address import parse_trusted_proxies
 from api.deps import ApiConfig, ApiServices
+from api.waiting import WaitLimits
 from commands.auth import AuthConfig, AuthServices
 from commands.commissions import configure_commissions
 from commands.disputes import DisputeConfig
@@ -79,6 +81,12 @@ class Runtime:
             read_wait_max_ms=s.read_wait_max_ms,
             max_body_bytes=s.max_body_bytes,
             audit_export_max_rows=s.audit_export_max_rows,
+            trusted_proxies=parse_trusted_proxies(s.trusted_proxies),
+            wait_limits=WaitLimits(
+                per_principal=s.read_waiters_per_principal,
+                per_tenant=s.read_waiters_per_tenant,
+                total=s.read_waiters_max,
+            ),
             disputes=DisputeConfig(
                 interest_rate_percent=s.dispute_interest_rate_percent,
                 max_document_bytes=s.dispute_document_max_bytes,

@@ -7,8 +7,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from api.client_address import parse_trusted_proxies
 
 
 class Settings(BaseSettings):
@@ -43,6 +45,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=65_536, ge=1024, le=10_485_760)
     page_size_max: int = Field(default=100, ge=1, le=1000)
     read_wait_max_ms: int = Field(default=5_000, ge=0, le=60_000)
+    read_waiters_per_principal: int = Field(default=4, ge=1, le=1_000)
+    read_waiters_per_tenant: int = Field(default=8, ge=1, le=1_000)
+    read_waiters_max: int = Field(default=16, ge=1, le=1_000)
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed",
+    )
     projector_batch_size: int = Field(default=500, ge=1, le=10_000)
     projector_poll_ms: int = Field(default=100, ge=1, le=10_000)
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
@@ -119,6 +128,12 @@ class Settings(BaseSettings):
         default=None,
         description="Ed25519 signing key (PEM); unset = LEDGER_DATA_DIR/checkpoint-signing.pem",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        parse_trusted_proxies(value)
+        return value
 
 
 @lru_cache(maxsize=1)

@@ -175,14 +175,34 @@ def tenant_positions(
 def has_reached(
     conn: Connection[Any], projector: type[Projector], position: int, tenant: int | None
 ) -> bool:
-    """True once the projection holds the event at `position` (of the given tenant, if known)."""
+    """True once the projection holds every event up to `position` (of `tenant`, or of every
+    tenant when it is None), in either feed mode.
+
+    Store feed: it has read past the position. Kafka feed: the tenant has been applied past the
+    position, or the relay has published past it and each tenant concerned has been applied up
+    to what the relay published for it (nothing of it at or below the position is missing).
+    """
     if feed_position(conn, projector) >= position:
         return True
-    if tenant is None:
-        return False
     ident = pgsql.Identifier(projector.live_schema())
+    if tenant is not None:
+        row = conn.execute(
+            pgsql.SQL("SELECT position FROM {}.tenant_position WHERE tenant = %s").format(ident),
+            (tenant,),
+        ).fetchone()
+        if row is not None and int(row[0]) >= position:
+            return True
+    present = conn.execute("SELECT to_regclass('ledger_relay.tenant_position')").fetchone()
+    if present is None or present[0] is None:
+        return False
     row = conn.execute(
-        pgsql.SQL("SELECT position FROM {}.tenant_position WHERE tenant = %s").format(ident),
-        (tenant,),
+        pgsql.SQL(
+            "SELECT coalesce((SELECT position FROM ledger_relay.position WHERE id = 1), 0) >= %s "
+            "AND NOT EXISTS (SELECT 1 FROM ledger_relay.tenant_position r "
+            "LEFT JOIN {}.tenant_position t ON t.tenant = r.tenant "
+            "WHERE (%s::bigint IS NULL OR r.tenant = %s) "
+            "AND coalesce(t.position, 0) < LEAST(r.position, %s))"
+        ).format(ident),
+        (position, tenant, tenant, position),
     ).fetchone()
-    return row is not None and int(row[0]) >= position
+    return bool(row and row[0])

@@ -7,7 +7,6 @@ reseller principal is refused (403) whatever it names.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -17,13 +16,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from starlette.responses import StreamingResponse
 
-from api.deps import CurrentPrincipal, ExactJSONRoute, ReadConnection, Services
+from api.deps import CurrentPrincipal, ExactJSONRoute, ReadConnection, Services, wait_until
 from api.schemas import PROBLEMS
 from commands.errors import Unprocessable
 from commands.principal import Principal
 from domain.access import Permission
 from projections.audit import (
     AuditFilter,
+    AuditProjector,
     count_records,
     csv_lines,
     has_record,
@@ -34,7 +34,6 @@ from projections.audit import (
 
 router = APIRouter(prefix="/reseller/api/audit", tags=["audit"], route_class=ExactJSONRoute)
 EXPORT_PAGE = 1_000
-WAIT_POLL_S = 0.02
 
 
 def _filters(
@@ -154,15 +153,11 @@ def _with(where: AuditFilter, **changes: Any) -> AuditFilter:
 
 def _wait(services: Any, conn: Any, position: int | None, timeout_ms: int) -> bool:
     """Bounded read-your-writes. Every event gets a record, so the record at `position`
-    shows it was reached whichever feed (store or Kafka) runs the projector."""
-    if position is None:
+    shows it was reached whichever feed (store or Kafka) runs the projector; otherwise wait
+    like every other query (no pooled connection held, bounded waiters)."""
+    if position is None or has_record(conn, position):
         return True
-    deadline = time.monotonic() + min(timeout_ms, services.config.read_wait_max_ms) / 1000
-    while not has_record(conn, position):
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(WAIT_POLL_S)
-    return True
+    return wait_until(services, conn, AuditProjector, position, None, timeout_ms)
 
 
 def _pages(services: Any, where: AuditFilter) -> Iterator[list[dict[str, Any]]]:
