@@ -65,6 +65,9 @@ def _stop_on_signals() -> threading.Event:
     return stopping
 
 
+PROJECTION_NAME_HELP = "Projection: " + ", ".join(PROJECTORS)
+
+
 def _projectors(names: list[str] | None) -> list[type[Projector]]:
     if not names:
         return list(PROJECTORS.values())
@@ -188,7 +191,7 @@ def _instant(value: str) -> datetime:
 
 @app.command()
 def replay(
-    name: Annotated[str, typer.Argument(help="Projector name")],
+    name: Annotated[str, typer.Argument(help=PROJECTION_NAME_HELP)],
     schema: Annotated[
         str | None,
         typer.Option(help="Write to this schema (an auditor's copy) and leave live untouched"),
@@ -246,7 +249,7 @@ def replay(
 
 
 @app.command()
-def diff(name: Annotated[str, typer.Argument(help="Projector name")]) -> None:
+def diff(name: Annotated[str, typer.Argument(help=PROJECTION_NAME_HELP)]) -> None:
     """Compare the live projection with a fresh rebuild, row by row by primary key, naming each
     differing key and column; exit 1 on differences."""
     runtime = _runtime()
