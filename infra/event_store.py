@@ -115,8 +115,14 @@ class LedgerStore(Application[UUID]):
         self.personal_data.close()
 
 
-def store_env(database_url: str, pool_size: int = 10, lock_timeout_s: int = 5) -> dict[str, str]:
-    """The eventsourcing library's settings for a PostgreSQL URL."""
+def store_env(
+    database_url: str,
+    pool_size: int = 10,
+    lock_timeout_s: int = 5,
+    max_overflow: int | None = None,
+) -> dict[str, str]:
+    """The eventsourcing library's settings for a PostgreSQL URL: `pool_size` connections are
+    opened at once, up to `max_overflow` (default: as many again) more under load."""
     params = conninfo_to_dict(database_url)
     return {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -126,9 +132,11 @@ def store_env(database_url: str, pool_size: int = 10, lock_timeout_s: int = 5) -
         "POSTGRES_USER": str(params.get("user", "postgres")),
         "POSTGRES_PASSWORD": str(params.get("password", "")),
         "POSTGRES_POOL_SIZE": str(pool_size),
-        "POSTGRES_MAX_OVERFLOW": str(pool_size),
+        "POSTGRES_MAX_OVERFLOW": str(pool_size if max_overflow is None else max_overflow),
         "POSTGRES_LOCK_TIMEOUT": str(lock_timeout_s),
         "POSTGRES_CONNECT_TIMEOUT": "10",
+        # A connection broken by a database restart is replaced, not handed out.
+        "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y",
     }
 
@@ -137,7 +145,11 @@ SCHEMA_LOCK_KEY = 0x1ED6E4_0000
 
 
 def open_store(
-    database_url: str, *, personal_data_key: bytes | None, **options: Any
+    database_url: str,
+    *,
+    personal_data_key: bytes | None,
+    keyring_pool_size: int = 4,
+    **options: Any,
 ) -> LedgerStore:
     """Open the store; creating its tables is serialised across processes, since PostgreSQL's
     CREATE OR REPLACE FUNCTION fails when several processes run it at once.
@@ -145,7 +157,7 @@ def open_store(
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
         try:
-            keyring = SubjectKeyring(database_url, personal_data_key)
+            keyring = SubjectKeyring(database_url, personal_data_key, keyring_pool_size)
             store = LedgerStore(env=store_env(database_url, **options), personal_data=keyring)
             ensure_recorded_at(conn, store)
             return store

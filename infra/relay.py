@@ -17,6 +17,7 @@ from typing import Any
 
 import psycopg
 import structlog
+from eventsourcing.persistence import PersistenceError
 from kafka import KafkaAdminClient, KafkaProducer
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
@@ -24,12 +25,12 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 from infra.event_store import LedgerStore
 from projections.envelope import Envelope
 from projections.feeds import read_envelopes
+from projections.outage import MAX_BACKOFF_S, Outage
 
 log = structlog.get_logger(__name__)
 
 RELAY_LOCK_KEY = 0x1ED6E4_0001
 SEND_TIMEOUT_S = 30.0
-MAX_BACKOFF_S = 5.0
 
 RELAY_DDL = (
     "CREATE SCHEMA IF NOT EXISTS ledger_relay",
@@ -87,21 +88,34 @@ class Relay:
         self.partitions = partitions
         self.batch_size = batch_size
         self.poll_s = poll_s
+        self.kafka_outage = Outage("kafka", max_backoff_s=MAX_BACKOFF_S)
 
     def run(self, stopping: threading.Event) -> None:
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            ensure_relay_tables(conn)
-            if not self._become_active(conn, stopping):
-                return
-            log.info("relay.active", topic=self.topic)
-            backoff_s = 0.1
-            while not stopping.is_set():
-                try:
-                    self._publish_until_stopped(conn, stopping)
-                except KafkaError as error:
-                    log.warning("relay.kafka_error", error=repr(error), retry_in_s=backoff_s)
-                    stopping.wait(backoff_s)
-                    backoff_s = min(MAX_BACKOFF_S, backoff_s * 2)
+        """Publish until `stopping` is set, riding out broker and database outages with a
+        bounded backoff (each outage logged once). After a database outage the relay
+        reconnects and takes the lock again (a session lock ends with its connection)."""
+        database = Outage("database", max_backoff_s=MAX_BACKOFF_S)
+        while not stopping.is_set():
+            try:
+                with psycopg.connect(self.database_url, autocommit=True) as conn:
+                    ensure_relay_tables(conn)
+                    if not self._become_active(conn, stopping):
+                        return
+                    database.recovered()
+                    log.info("relay.active", topic=self.topic)
+                    self._publish_while_connected(conn, stopping, database)
+            except (psycopg.Error, PersistenceError, OSError) as error:
+                stopping.wait(database.failed(error))
+
+    def _publish_while_connected(
+        self, conn: psycopg.Connection[Any], stopping: threading.Event, database: Outage
+    ) -> None:
+        kafka = self.kafka_outage
+        while not stopping.is_set():
+            try:
+                self._publish_until_stopped(conn, stopping, database)
+            except KafkaError as error:
+                stopping.wait(kafka.failed(error))
 
     def _become_active(self, conn: psycopg.Connection[Any], stopping: threading.Event) -> bool:
         waiting_logged = False
@@ -116,7 +130,7 @@ class Relay:
         return False
 
     def _publish_until_stopped(
-        self, conn: psycopg.Connection[Any], stopping: threading.Event
+        self, conn: psycopg.Connection[Any], stopping: threading.Event, database: Outage
     ) -> None:
         ensure_topic(self.bootstrap, self.topic, self.partitions)
         producer = KafkaProducer(
@@ -136,11 +150,13 @@ class Relay:
             tenants = published_positions(conn)
             while not stopping.is_set():
                 envelopes = read_envelopes(self.store, position, self.batch_size)
+                database.recovered()
                 if not envelopes:
                     stopping.wait(self.poll_s)
                     continue
                 started = time.perf_counter()
                 position = self._publish_batch(conn, producer, envelopes, tenants)
+                self.kafka_outage.recovered()
                 log.debug(
                     "relay.published",
                     events=len(envelopes),

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 from dramatiq import Worker
 from kafka import KafkaConsumer
+from kafka.errors import KafkaError
 from psycopg_pool import ConnectionPool
 
 from api.client_address import parse_trusted_proxies
@@ -48,10 +49,12 @@ from infra.privacy import derived_master_key, embedded_master_key, parse_master_
 from infra.relay import Relay, ensure_relay_tables, published_positions
 from infra.settings import Settings
 from projections.base import Projector
-from projections.feeds import run_kafka_feed, run_store_feed
+from projections.feeds import FeedOutages, run_kafka_feed, run_store_feed
 
 # kafka-python waits up to 500 ms for a fetch to fill by default: most of the Kafka path's lag.
 KAFKA_FETCH_MAX_WAIT_MS = 50
+# A feed waiting longer than this for a pooled connection backs off and retries.
+PROJECTOR_POOL_WAIT_S = 30.0
 CLI_PRINCIPAL = Principal(subject="cli", role=Role.ISP_ADMIN, reseller_number=None)
 
 
@@ -162,7 +165,9 @@ def open_runtime(settings: Settings) -> Runtime:
     store = open_store(
         url,
         personal_data_key=personal_data_master_key(settings),
-        pool_size=settings.db_pool_size,
+        keyring_pool_size=settings.keyring_pool_size,
+        pool_size=settings.store_pool_size,
+        max_overflow=settings.store_pool_max_overflow,
         lock_timeout_s=settings.db_lock_timeout_s,
     )
     with psycopg.connect(url, autocommit=True) as conn:
@@ -236,31 +241,48 @@ def kafka_consumer(settings: Settings, projector: type[Projector]) -> KafkaConsu
 def start_kafka_feeds(
     runtime: Runtime, projectors: Sequence[type[Projector]], stopping: threading.Event
 ) -> list[threading.Thread]:
+    """One thread per projector; they share one small pool (LEDGER_PROJECTOR_POOL_SIZE) for
+    their batches, repairs and the relay positions, and one record of each peer's outage."""
     s = runtime.settings
     threads = []
-    # Idle feeds ask for the relay's positions every few polls: share a small pool for it.
-    relay_pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
-        runtime.database_url, min_size=1, max_size=2, kwargs={"autocommit": True}, open=True
+    pool: ConnectionPool[psycopg.Connection[Any]] = ConnectionPool(
+        runtime.database_url,
+        min_size=1,
+        max_size=s.projector_pool_size,
+        kwargs={"autocommit": True},
+        timeout=PROJECTOR_POOL_WAIT_S,
+        check=ConnectionPool.check_connection,  # a database restart breaks pooled ones
+        name="projectors",
+        open=False,
     )
+    pool.open(wait=False)  # the database may be down: the feeds ride that out
+    outages = FeedOutages.new()
 
     def published() -> dict[int, int]:
-        with relay_pool.connection() as conn:
+        with pool.connection() as conn:
             return published_positions(conn)
 
     for projector in projectors:
 
         def run(projector: type[Projector] = projector) -> None:
-            consumer = kafka_consumer(s, projector)
+            consumer = None
+            while consumer is None:  # the broker may be down when the process starts
+                try:
+                    consumer = kafka_consumer(s, projector)
+                except KafkaError as error:
+                    if stopping.wait(outages.kafka.failed(error)):
+                        return
             try:
                 run_kafka_feed(
                     runtime.store,
-                    runtime.connect,
+                    pool.connection,
                     projector,
                     consumer,
                     published,
                     s.projector_batch_size,
                     s.projector_poll_ms,
                     stopping,
+                    outages=outages,
                 )
             finally:
                 consumer.close()

@@ -40,7 +40,21 @@ class Settings(BaseSettings):
     expiry_sweep_s: int = Field(default=60, ge=1, le=3_600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_pool_size: int = Field(
+        default=6, ge=1, le=200, description="The API's read pool (opens 1, grows to this)"
+    )
+    store_pool_size: int = Field(
+        default=2, ge=1, le=200, description="Event-store connections each process opens"
+    )
+    store_pool_max_overflow: int = Field(
+        default=2, ge=0, le=200, description="Event-store connections opened under load"
+    )
+    projector_pool_size: int = Field(
+        default=3, ge=1, le=200, description="Shared by every Kafka feed of `ledger project`"
+    )
+    keyring_pool_size: int = Field(
+        default=2, ge=1, le=200, description="Personal-data key lookups (opened on demand)"
+    )
     db_lock_timeout_s: int = Field(default=5, ge=0, le=600)
     max_body_bytes: int = Field(default=65_536, ge=1024, le=10_485_760)
     page_size_max: int = Field(default=100, ge=1, le=1000)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -19,6 +20,7 @@ import psycopg
 import structlog
 from eventsourcing.application import Application
 from eventsourcing.persistence import PersistenceError
+from kafka.errors import CommitFailedError, KafkaError
 from psycopg import Connection
 
 from projections.base import (
@@ -29,6 +31,7 @@ from projections.base import (
     tenant_positions,
 )
 from projections.envelope import Envelope, envelope_from_notification
+from projections.outage import MAX_BACKOFF_S, Outage
 from projections.personal import unsealer_of
 
 log = structlog.get_logger(__name__)
@@ -172,6 +175,12 @@ def reconcile_with_published(
     return repaired
 
 
+FEED_DATABASE_ERRORS: tuple[type[BaseException], ...] = (psycopg.Error, PersistenceError, OSError)
+"""What a feed rides out with backoff: the database down, restarting, refusing connections
+("too many clients") or a pool with no connection free in time (`PoolTimeout` is one)."""
+FEED_KAFKA_ERRORS: tuple[type[BaseException], ...] = (KafkaError,)
+
+
 def run_store_feed(
     store: Store,
     connect: Callable[[], Connection[Any]],
@@ -179,11 +188,12 @@ def run_store_feed(
     batch_size: int,
     poll_s: float,
     stopping: threading.Event,
-    max_backoff_s: float = 5.0,
+    max_backoff_s: float = MAX_BACKOFF_S,
+    database: Outage | None = None,
 ) -> None:
     """Keep every projector caught up with the store until `stopping` is set. A database
-    error is logged and retried on a new connection after a growing pause."""
-    backoff_s = poll_s
+    error is retried on a new connection after a growing pause; each outage is logged once."""
+    database = database if database is not None else Outage("database", poll_s, max_backoff_s)
     while not stopping.is_set():
         try:
             with connect() as conn:
@@ -191,18 +201,32 @@ def run_store_feed(
                     read = 0
                     for projector in projectors:
                         read += catch_up_from_store(store, conn, projector, batch_size)
-                    backoff_s = poll_s
+                    database.recovered()
                     if read == 0:
                         stopping.wait(poll_s)
-        except (psycopg.Error, PersistenceError, OSError) as error:
-            log.error("projector.store_feed_failed", error=repr(error), retry_in_s=backoff_s)
-            stopping.wait(backoff_s)
-            backoff_s = min(max_backoff_s, backoff_s * 2)
+        except FEED_DATABASE_ERRORS as error:
+            stopping.wait(database.failed(error))
+
+
+@dataclass
+class FeedOutages:
+    """The peers a Kafka feed depends on; shared by the feeds of one process, so that each
+    outage is logged once per process."""
+
+    database: Outage
+    kafka: Outage
+
+    @classmethod
+    def new(cls, max_backoff_s: float = MAX_BACKOFF_S) -> FeedOutages:
+        return cls(
+            Outage("database", max_backoff_s=max_backoff_s),
+            Outage("kafka", max_backoff_s=max_backoff_s),
+        )
 
 
 def run_kafka_feed(
     store: Store,
-    connect: Callable[[], Connection[Any]],
+    connect: Callable[[], AbstractContextManager[Connection[Any]]],
     projector: type[Projector],
     consumer: Any,
     published_positions: Callable[[], dict[int, int]],
@@ -211,38 +235,77 @@ def run_kafka_feed(
     stopping: threading.Event,
     idle_polls_before_reconcile: int = 3,
     stats: FeedStats | None = None,
+    outages: FeedOutages | None = None,
 ) -> None:
     """Consume envelopes for one projector until `stopping` is set.
 
     `consumer` is a kafka-python KafkaConsumer already subscribed with this projector's group;
     offsets are committed after the database transaction (they are only a hint: the positions
-    in the database decide what is applied).
+    in the database decide what is applied). `connect` gives a connection for one step (a
+    pool's `connection`, shared by the process's feeds). The feed never ends on a broker or
+    database outage: the step is retried after a bounded, growing pause.
+
+    After `idle_polls_before_reconcile` polls in a row that applied nothing, whatever the relay
+    has published (per tenant) beyond this projection is read from the store. "Applied
+    nothing" includes polls that return no partition at all (a consumer re-joining its group,
+    or never assigned one after the broker restarted empty) and polls that only redeliver
+    events already applied: neither may keep the tail from being fetched.
     """
     stats = stats if stats is not None else FeedStats()
+    outages = outages if outages is not None else FeedOutages.new()
     idle_polls = 0
-    with connect() as conn:
-        while not stopping.is_set():
-            batches = consumer.poll(timeout_ms=poll_ms, max_records=batch_size)
-            envelopes: list[Envelope] = []
-            for records in batches.values():
-                for record in records:
-                    try:
-                        envelopes.append(Envelope.from_json(record.value))
-                    except (ValueError, TypeError) as error:
-                        log.error(
-                            "projector.bad_message",
-                            projector=projector.name,
-                            offset=record.offset,
-                            error=str(error),
-                        )
+    while not stopping.is_set():
+        try:
+            envelopes = _poll_envelopes(consumer, projector, batch_size, poll_ms)
+            outages.kafka.recovered()
+            applied_before = stats.applied_from_kafka + stats.repaired_from_store
             if envelopes:
+                with connect() as conn:
+                    apply_with_repair(store, conn, projector, envelopes, batch_size, stats)
+                _commit_offsets(consumer, projector)
+            if stats.applied_from_kafka + stats.repaired_from_store > applied_before:
                 idle_polls = 0
-                apply_with_repair(store, conn, projector, envelopes, batch_size, stats)
-                consumer.commit()
-                continue
-            idle_polls += 1
-            # Only once the group has given us partitions: time away from poll() while
-            # joining can keep a consumer from ever being assigned any.
-            if idle_polls >= idle_polls_before_reconcile and consumer.assignment():
+            else:
+                idle_polls += 1
+            if idle_polls >= idle_polls_before_reconcile:
                 idle_polls = 0
-                reconcile_with_published(store, conn, projector, published_positions(), batch_size)
+                published = published_positions()
+                with connect() as conn:
+                    stats.repaired_from_store += reconcile_with_published(
+                        store, conn, projector, published, batch_size
+                    )
+            elif not envelopes:
+                continue  # nothing touched the database: no news about its outage
+            outages.database.recovered()
+        except FEED_KAFKA_ERRORS as error:
+            stopping.wait(outages.kafka.failed(error))
+        except FEED_DATABASE_ERRORS as error:
+            stopping.wait(outages.database.failed(error))
+
+
+def _poll_envelopes(
+    consumer: Any, projector: type[Projector], batch_size: int, poll_ms: int
+) -> list[Envelope]:
+    batches = consumer.poll(timeout_ms=poll_ms, max_records=batch_size)
+    envelopes: list[Envelope] = []
+    for records in batches.values():
+        for record in records:
+            try:
+                envelopes.append(Envelope.from_json(record.value))
+            except (ValueError, TypeError) as error:
+                log.error(
+                    "projector.bad_message",
+                    projector=projector.name,
+                    offset=record.offset,
+                    error=str(error),
+                )
+    return envelopes
+
+
+def _commit_offsets(consumer: Any, projector: type[Projector]) -> None:
+    """Offsets are a hint: a commit refused by a rebalance (the next owner re-reads, and
+    skips what is applied) is no outage; a broker that cannot be reached is."""
+    try:
+        consumer.commit()
+    except CommitFailedError as error:
+        log.info("projector.commit_refused", projector=projector.name, error=repr(error))

@@ -11,14 +11,10 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -36,6 +32,7 @@ from tests.conftest import prepared_store
 from tests.support.builders import context, new_reseller, new_user, reseller_principal
 from tests.support.disputes import disputed_commission
 from tests.support.privacy import PRIVACY_ENV
+from tests.support.processes import Process
 from tests.support.projection_checks import (
     assert_projections_equal_rebuild,
     wait_until_caught_up,
@@ -43,49 +40,6 @@ from tests.support.projection_checks import (
 from tests.support.services import throwaway_database
 
 COMMANDS = 2_200
-REPO = Path(__file__).resolve().parents[2]
-
-
-class Process:
-    """One `ledger` subprocess that can be killed and started again."""
-
-    def __init__(self, args: list[str], env: dict[str, str], log_dir: Path) -> None:
-        self.args = args
-        self.env = env
-        self.log_dir = log_dir
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        self.starts += 1
-        log = open(self.log_dir / f"{self.args[0]}-{self.starts}.log", "wb")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "infra.cli", *self.args],
-            env=self.env,
-            cwd=REPO,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def kill(self) -> None:
-        if self.proc is not None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait(timeout=10)
-            self.proc = None
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-            self.proc = None
-
-    def assert_alive(self) -> None:
-        assert self.proc is not None and self.proc.poll() is None, (
-            f"{self.args} exited with {self.proc and self.proc.returncode}; logs in {self.log_dir}"
-        )
 
 
 def command_stream(store, tenants, count: int, rng: random.Random, done: list[int]) -> None:
