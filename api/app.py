@@ -25,11 +25,14 @@ from api.routers import (
     credit,
     customers,
     health,
+    knowledge_base,
     payouts,
     privacy,
     reports,
     resellers,
     statements,
+    support,
+    tickets,
     users,
 )
 from api.routers import disputes as dispute_routes
@@ -133,4 +136,6 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(privacy.router)
     app.include_router(reports.router)
     app.include_router(dispute_routes.router)
+    for support_module in (tickets, support, knowledge_base):
+        app.include_router(support_module.router)
     return app

@@ -304,6 +304,21 @@ def scheduled_reports_job() -> None:
     sweep_scheduled_reports()
 
 
+def sweep_support(now: str | None = None, reseller_number: int | None = None) -> dict[str, int]:
+    """SLA breaches and auto-closures due at `now` (default: the jobs' clock)."""
+    from infra.support_jobs import sweep_tickets
+
+    if JobRuntime.database_url is None:
+        raise RuntimeError("jobs are not wired to a database (call start_jobs)")
+    at = datetime.fromisoformat(now) if now else JobRuntime.clock()
+    return sweep_tickets(_store(), JobRuntime.database_url, JOBS_PRINCIPAL, at, reseller_number)
+
+
+@dramatiq.actor(queue_name=QUEUE, max_retries=MAX_RETRIES, min_backoff=200, max_backoff=10_000)
+def support_sweep_job(now: str | None = None, reseller_number: int | None = None) -> None:
+    sweep_support(now, reseller_number)
+
+
 ACTORS = (
     bill_customer_job,
     billing_run_job,
@@ -314,6 +329,7 @@ ACTORS = (
     payout_cycle_job,
     generate_report_job,
     scheduled_reports_job,
+    support_sweep_job,
 )
 
 

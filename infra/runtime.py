@@ -44,6 +44,7 @@ from infra.jobs import (
     payout_cycle_job,
     scheduled_reports_job,
     start_jobs,
+    support_sweep_job,
 )
 from infra.privacy import derived_master_key, embedded_master_key, parse_master_key
 from infra.relay import Relay, ensure_relay_tables, published_positions
@@ -323,6 +324,7 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
             clear_commissions_job.send()
             payout_cycle_job.send()
             scheduled_reports_job.send()
+            support_sweep_job.send()
 
     threading.Thread(target=sweep, name="expiry-sweep", daemon=True).start()
     start_chainer(s, runtime.store, runtime.database_url, stopping)  # one active: advisory lock
@@ -331,4 +333,5 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
     clear_commissions_job.send()
     payout_cycle_job.send()
     scheduled_reports_job.send()
+    support_sweep_job.send()
     return worker

@@ -111,6 +111,18 @@ VIEWS: dict[str, str] = {
             charged_total::numeric AS charged_total, paid_total::numeric AS paid_total,
             updated_at::timestamptz AS updated_at
         FROM proj_credit_accounts.credit_accounts""",
+    "tickets": """
+        SELECT ticket_id::uuid AS ticket_id, number::text AS ticket_number,
+            reseller_id::bigint AS reseller_id, tenant::bigint AS root_reseller_id,
+            source::text AS source, customer_id::uuid AS customer_id,
+            category::text AS category, priority::text AS priority, status::text AS status,
+            level::text AS escalation_level, opened_at::timestamptz AS opened_at,
+            first_response_at::timestamptz AS first_response_at,
+            resolved_at::timestamptz AS resolved_at, closed_at::timestamptz AS closed_at,
+            satisfaction::integer AS satisfaction,
+            first_response_breached::boolean AS first_response_breached,
+            resolution_breached::boolean AS resolution_breached
+        FROM proj_support.tickets""",
 }
 
 

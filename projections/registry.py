@@ -14,6 +14,7 @@ from projections.journal import JournalProjector
 from projections.payouts import PayoutsProjector
 from projections.reporting import ReportingProjector
 from projections.statements import StatementsProjector
+from projections.support.projector import SupportProjector
 from projections.users import UsersProjector
 
 PROJECTORS: dict[str, type[Projector]] = {
@@ -31,5 +32,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         ReportingProjector,
         DisputesProjector,
         StatementsProjector,
+        SupportProjector,
     )
 }
