@@ -1,8 +1,10 @@
 """Reseller team management (seed §7): users, their roles and permissions, lifecycle, password
 resets, temporary grants, and the reseller's security settings.
 
-Nobody hands out more than they hold: a user's resulting permissions (and role rank) must lie
-within the actor's own, so neither creating, modifying nor granting can escalate.
+Nobody hands out more than they hold: a user's resulting permissions must lie within the
+actor's own and within the role's template, and a role is given only below the actor's rank, so
+neither creating, modifying nor granting can escalate. Every management action on an existing
+user needs a rank strictly above the target's (domain.access.management_refusal).
 """
 
 from __future__ import annotations
