@@ -1,8 +1,10 @@
 """Reseller team management (seed §7): users, their roles and permissions, lifecycle, password
 resets, temporary grants, and the reseller's security settings.
 
-Nobody hands out more than they hold: a user's resulting permissions (and role rank) must lie
-within the actor's own, so neither creating, modifying nor granting can escalate.
+Nobody hands out more than they hold: a user's resulting permissions must lie within the
+actor's own and within the role's template, and a role is given only below the actor's rank, so
+neither creating, modifying nor granting can escalate. Every management action on an existing
+user needs a rank strictly above the target's (domain.access.management_refusal).
 """
 
 from __future__ import annotations
@@ -379,6 +381,16 @@ def roles_view(reseller: Reseller) -> dict[str, Any]:
     return {"reseller_id": reseller.number, "built_in": built_in, "custom": reseller.custom_roles}
 
 
+def _check_custom_role_rank(context: RequestContext, reseller: Reseller, name: str) -> None:
+    """Redefining or removing a custom role acts on everyone holding it: only below one's rank."""
+    existing = reseller.custom_roles.get(name.strip().lower())
+    if existing is None:
+        return
+    refusal = role_assignment_refusal(context.principal.role, Role(existing["base_role"]))
+    if refusal is not None:
+        raise Forbidden(refusal, field="name")
+
+
 def define_role(
     store: Store, context: RequestContext, command: DefineRole, reseller_number: int | None
 ) -> CommandResult:
@@ -395,6 +407,7 @@ def define_role(
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
+        _check_custom_role_rank(context, reseller, command.name)
         reseller.define_custom_role(command.name, base.value, permissions)
         return Outcome([reseller], roles_view(reseller), reseller.root_number, number, 201)
 
@@ -412,6 +425,7 @@ def remove_role(
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
+        _check_custom_role_rank(context, reseller, name)
         reseller.remove_custom_role(name)
         return Outcome([reseller], roles_view(reseller), reseller.root_number, number)
 

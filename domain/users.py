@@ -7,7 +7,8 @@ encrypted TOTP secret, hashed recovery codes, the last accepted TOTP step) and a
 or second factor, moves it on and ends every session.
 
 Effective permissions: the explicit `permissions` list when one is given, otherwise the role's
-template; plus temporary grants that have not expired. Nobody can give more than they hold
+template; plus temporary grants that have not expired; all of it cut down to the role's
+template (and closed under "changing implies seeing"). Nobody can give more than they hold
 (checked by the command layer, which knows who acts).
 """
 

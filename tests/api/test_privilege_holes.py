@@ -122,6 +122,27 @@ def test_an_admin_cannot_take_over_another_admin(
     assert by_isp.status_code == 200, by_isp.text
 
 
+def test_an_admin_cannot_redefine_a_custom_role_of_its_own_rank(
+    client: Any, tenant: Any, isp_headers: dict[str, str]
+) -> None:
+    roles = "/reseller/api/roles"
+    params = {"reseller_id": tenant.number}
+    made = client.post(
+        roles,
+        headers=isp_headers,
+        params=params,
+        json={"name": "ops-admin", "base_role": "admin", "permissions": ["user_manage"]},
+    )
+    assert made.status_code == 201, made.text
+    downgrade = {"name": "ops-admin", "base_role": "readonly", "permissions": ["customer_view"]}
+    assert_problem(client.post(roles, headers=tenant.headers(), json=downgrade), 403, "name")
+    assert_problem(client.delete(f"{roles}/ops-admin", headers=tenant.headers()), 403, "name")
+    # Its own custom roles, below its rank, it defines and removes.
+    clerk = {"name": "clerk", "base_role": "manager", "permissions": ["customer_view"]}
+    assert client.post(roles, headers=tenant.headers(), json=clerk).status_code == 201
+    assert client.delete(f"{roles}/clerk", headers=tenant.headers()).status_code == 200
+
+
 def test_a_token_cannot_carry_permissions_beyond_its_role(client: Any, tenant: Any) -> None:
     wide = client.post(
         TOKENS,
