@@ -16,6 +16,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.deps import ApiServices
+from api.openapi_exact import install_exact_openapi
 from api.problems import install_problem_handlers, problem
 from api.routers import (
     audit,
@@ -91,6 +92,7 @@ def create_app(services: ApiServices) -> FastAPI:
     )
     app.state.services = services
     install_problem_handlers(app)
+    install_exact_openapi(app)
 
     @app.exception_handler(psycopg.OperationalError)
     @app.exception_handler(PoolTimeout)

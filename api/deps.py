@@ -163,7 +163,9 @@ def request_context(
         str | None,
         Header(
             alias="Idempotency-Key",
+            min_length=1,
             max_length=255,
+            pattern=r"^[\x21-\x7e]+$",
             description="Repeat a request safely: the same key and body return the first "
             "response; the same key with another body is refused (422). Keys are kept forever.",
         ),

@@ -103,5 +103,17 @@ class Problem(BaseModel):
 
 PROBLEMS: dict[int | str, dict[str, object]] = {
     code: {"model": Problem, "content": {"application/problem+json": {}}}
-    for code in (401, 403, 404, 409, 412, 413, 422)
+    for code in (400, 401, 403, 404, 409, 412, 413, 422, 429, 503)
 }
+"""400: a body that is not JSON text at all (not UTF-8); 429: throttled or too many waiters
+(with Retry-After); 503: the database is unavailable (with Retry-After)."""
+
+
+def downloads(*media_types: str, json: bool = True) -> dict[int | str, dict[str, object]]:
+    """PROBLEMS plus a 200 that may be a file of these media types (and JSON, by default)."""
+    content: dict[str, object] = {m: {} for m in media_types}
+    if json:
+        content = {"application/json": {}, **content}
+    return PROBLEMS | {
+        200: {"description": "The report, or the file asked for", "content": content}
+    }

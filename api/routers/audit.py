@@ -14,10 +14,10 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from starlette.responses import StreamingResponse
+from starlette.responses import Response, StreamingResponse
 
 from api.deps import CurrentPrincipal, ExactJSONRoute, ReadConnection, Services, wait_until
-from api.schemas import PROBLEMS
+from api.schemas import PROBLEMS, downloads
 from commands.errors import Unprocessable
 from commands.principal import Principal
 from domain.access import Permission
@@ -103,7 +103,11 @@ def events(
     }
 
 
-@router.get("/export", responses=PROBLEMS)
+@router.get(
+    "/export",
+    response_class=Response,
+    responses=downloads("text/csv", "application/x-ndjson", json=False),
+)
 def export(
     principal: CurrentPrincipal,
     services: Services,

@@ -111,7 +111,11 @@ def service_tariff(
 # -- invoices and payments --------------------------------------------------------------------
 
 
-@router.post("/customers/{customer_id}/invoices", status_code=201, responses=PROBLEMS)
+@router.post(
+    "/customers/{customer_id}/invoices",
+    status_code=201,
+    responses=PROBLEMS | {200: {"description": "Already billed, or nothing to bill"}},
+)
 def bill(
     customer_id: str, command: billing.BillingPeriod, context: Context, s: Services
 ) -> Response:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import CurrentPrincipal, ExactJSONRoute, ReadConnection, Services, wait_until
-from api.schemas import PROBLEMS
+from api.schemas import downloads
 from commands.errors import NotFound, Unprocessable
 from commands.principal import Principal
 from domain.access import Permission
@@ -77,7 +77,7 @@ def _download(body: bytes, media_type: str, name: str) -> Response:
     )
 
 
-@router.get("/1099-nec", responses=PROBLEMS, response_model=None)
+@router.get("/1099-nec", responses=downloads("text/csv", PDF), response_model=None)
 def form_1099_nec(
     principal: CurrentPrincipal,
     services: Services,
@@ -122,7 +122,7 @@ def form_1099_nec(
     return nec_json(statement, services.payer)
 
 
-@router.get("/vat", responses=PROBLEMS, response_model=None)
+@router.get("/vat", responses=downloads("text/csv", XLSX, PDF), response_model=None)
 def vat(
     principal: CurrentPrincipal,
     services: Services,
