@@ -22,7 +22,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from commands.errors import Conflict, Gone, Unprocessable
+from commands.errors import CommandError, Conflict, Gone, Unprocessable
 from commands.principal import RequestContext
 from domain.errors import DomainError
 from domain.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, idempotency_record_id
@@ -102,6 +102,15 @@ def _stored_response(
     )
 
 
+def _answered_meanwhile(
+    store: Store, record_id: UUID | None, request_fingerprint: str
+) -> CommandResult | None:
+    """The response a request with the same key committed since the first look, if any."""
+    if record_id is None:
+        return None
+    return _stored_response(store, record_id, request_fingerprint)
+
+
 def _metadata(context: RequestContext, outcome: Outcome) -> dict[str, Any]:
     principal = context.principal
     return {
@@ -144,8 +153,16 @@ def run_command(
     for attempt in range(max_attempts):
         try:
             outcome = handler()
-        except DomainError as error:
-            raise Unprocessable(str(error), field=error.field) from None
+        except (DomainError, CommandError) as error:
+            # A refusal can be the twin's own success: a request with the same key committed
+            # after the look above ("this invoice was already issued", "already active", a
+            # natural key now taken). Its response is the answer, not the refusal.
+            earlier = _answered_meanwhile(store, record_id, request_fingerprint)
+            if earlier is not None:
+                return earlier
+            if isinstance(error, DomainError):
+                raise Unprocessable(str(error), field=error.field) from None
+            raise
         body = json.dumps(outcome.body, separators=(",", ":"), default=str)
         aggregates: list[Aggregate] = list(outcome.aggregates)
         if key is not None:
@@ -172,10 +189,9 @@ def run_command(
             # Saving the aggregates (not bare events) lets the store take their snapshots.
             recordings = store.save(*aggregates)
         except IntegrityError:
-            if record_id is not None:
-                earlier = _stored_response(store, record_id, request_fingerprint)
-                if earlier is not None:
-                    return earlier
+            earlier = _answered_meanwhile(store, record_id, request_fingerprint)
+            if earlier is not None:
+                return earlier
             time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))  # noqa: S311
             continue
         position = recordings[-1].notification.id if recordings else None

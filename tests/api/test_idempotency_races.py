@@ -1,0 +1,143 @@
+"""Two requests with the same Idempotency-Key racing each other get the same answer.
+
+For every mutating operation of the OpenAPI document: a fresh valid request (the authorization
+matrix's builders), sent twice at once from two threads released by a barrier, with one key.
+Both responses must be the same, byte for byte (status and body). The IETF draft also allows a
+409 for a twin that arrives while the first is still running; the runner never needs it, so
+this test does not accept it: a twin that computes a success collides with the first's
+idempotency record on save, and a twin refused because of the first's success ("this invoice
+was already issued", "already active", a natural key now taken) re-reads that record. An
+operation with neither a race test nor a stated reason fails the enumeration test.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import pytest
+
+from domain.access import ROLE_PERMISSIONS, Role
+from tests.api import test_authorization_matrix as matrix
+from tests.support.builders import Tenant, new_reseller
+
+MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
+TRIALS = 50
+FEW_TRIALS = 10
+COSTLY_AND_NEVER_REFUSED = {
+    ("POST", "/reseller/api/customers/{customer_id}/payments"),
+    ("POST", "/reseller/api/customers/{customer_id}/credit-notes"),
+    ("POST", "/reseller/api/customers/{customer_id}/refunds"),
+    ("POST", "/reseller/api/customers/{customer_id}/chargebacks"),
+    ("POST", "/reseller/api/commissions/{commission_id}/approve"),
+    ("POST", "/reseller/api/commissions/disputes/{dispute_id}/complex"),
+    ("POST", "/reseller/api/commissions/disputes/{dispute_id}/resolve"),
+}
+"""FEW_TRIALS for these, to keep the file near a minute: each trial's set-up runs several
+commands, and a twin of theirs is never refused by the first's success (a second payment,
+credit note, refund or chargeback has ids of its own; approving, marking complex and resolving
+accept a repeat), so only the idempotency record's collision is at stake, which every other
+operation here exercises 50 times. All of them also passed 50 trials each before the runner
+learned to re-read the record after a refusal."""
+Sent = tuple[matrix.Request, dict[str, str]]
+
+NOT_RACED: dict[tuple[str, str], str] = {
+    ("POST", "/reseller/auth/login"): "anonymous: the Idempotency-Key header is not read",
+    ("POST", "/reseller/auth/logout"): "acts on the caller's own session, answers 204",
+    ("DELETE", "/reseller/auth/sessions/{session_id}"): "acts on the caller's own session",
+    ("POST", "/reseller/auth/password"): "shows nothing to replay; ends the caller's session",
+    ("POST", "/reseller/auth/2fa/enroll"): "shows a new secret each time; never replayed",
+    ("POST", "/reseller/auth/2fa/confirm"): "shows recovery codes once; never replayed",
+    ("POST", "/reseller/auth/2fa/disable"): "ends the caller's session",
+    ("POST", "/reseller/api/users/{user_id}/reset-password"): (
+        "shows a new temporary password each time; never replayed"
+    ),
+    ("POST", "/reseller/api/users/{user_id}/sessions/revoke"): (
+        "revokes sessions in the session store, not a stored command"
+    ),
+    ("POST", "/reseller/api/tokens"): "refuses an Idempotency-Key: its response holds a secret",
+    ("POST", "/reseller/api/billing/runs"): "enqueues jobs; each customer's bill is idempotent",
+}
+
+
+def mutating_operations(client: Any) -> set[tuple[str, str]]:
+    return {
+        (method.upper(), path)
+        for path, operations in client.app.openapi()["paths"].items()
+        for method in operations
+        if method.upper() in MUTATING
+    }
+
+
+RACED = sorted(
+    (
+        route
+        for route, policy in matrix.POLICY.items()
+        if route[0] in MUTATING and isinstance(policy, matrix.Scoped) and route not in NOT_RACED
+    ),
+    key=str,
+)
+
+
+def test_every_mutating_operation_is_raced_or_says_why(client: Any) -> None:
+    operations = mutating_operations(client)
+    unaccounted = operations - set(RACED) - NOT_RACED.keys()
+    stale = (set(RACED) | NOT_RACED.keys()) - operations
+    assert not unaccounted, f"operations with no same-key race test: {sorted(unaccounted)}"
+    assert not stale, f"race entries for operations that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def racer(
+    request: pytest.FixtureRequest, store: Any, isp_headers: dict[str, str]
+) -> tuple[Tenant, dict[str, str]]:
+    """A tenant of its own per operation, with room on its credit account for every trial's
+    wholesale charges (the limit-increase builders ask for 2000.00 and 5000.00)."""
+    route = request.node.callspec.params["route"]
+    limit = "1000.00" if "limit-increases" in route[1] else "1000000.00"
+    tenant = new_reseller(store, roles=(Role.ADMIN,), credit_limit=limit)
+    return tenant, isp_headers
+
+
+def _send_twice(client: Any, method: str, sent: Sent) -> tuple[Any, Any]:
+    """The request twice at once: both threads leave one barrier together."""
+    (url, params, body), headers = sent
+    barrier = threading.Barrier(2)
+    responses: list[Any] = [None, None]
+
+    def send(slot: int) -> None:
+        barrier.wait()
+        responses[slot] = client.request(method, url, params=params, json=body, headers=headers)
+
+    threads = [threading.Thread(target=send, args=(slot,)) for slot in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return responses[0], responses[1]
+
+
+@pytest.mark.parametrize("route", RACED, ids=[f"{m} {p}" for m, p in RACED])
+def test_same_key_twins_get_the_first_response(
+    route: tuple[str, str], client: Any, store: Any, racer: Any
+) -> None:
+    tenant, isp_headers = racer
+    method, _ = route
+    policy: matrix.Scoped = matrix.POLICY[route]
+    matrix._api_clock[:] = [client.app.state.services.clock]
+    admin = ROLE_PERMISSIONS[Role.ADMIN]
+    as_isp = policy.isp_only or (policy.permission is not None and policy.permission not in admin)
+    principal = isp_headers if as_isp else tenant.headers()
+    differing = []
+    for trial in range(FEW_TRIALS if route in COSTLY_AND_NEVER_REFUSED else TRIALS):
+        key = f"race-{uuid.uuid4()}"
+        first, twin = _send_twice(
+            client,
+            method,
+            (policy.build(store, tenant.number), {**principal, "Idempotency-Key": key}),
+        )
+        assert 200 <= min(first.status_code, twin.status_code) < 300, (trial, first.text, twin.text)
+        if (first.status_code, first.content) != (twin.status_code, twin.content):
+            differing.append((trial, first.status_code, twin.status_code, twin.text[:160]))
+    assert not differing, differing
