@@ -20,6 +20,8 @@ import pytest
 
 from domain.access import ROLE_PERMISSIONS, Role
 from tests.api import test_authorization_matrix as matrix
+from tests.api.auth_helpers import PASSWORD, add_user, bearer, login
+from tests.api.helpers import assert_problem
 from tests.support.builders import Tenant, new_reseller
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -41,21 +43,20 @@ operation here exercises 50 times. All of them also passed 50 trials each before
 learned to re-read the record after a refusal."""
 Sent = tuple[matrix.Request, dict[str, str]]
 
+REFUSES_KEY = "refuses an Idempotency-Key (422): "
 NOT_RACED: dict[tuple[str, str], str] = {
     ("POST", "/reseller/auth/login"): "anonymous: the Idempotency-Key header is not read",
-    ("POST", "/reseller/auth/logout"): "acts on the caller's own session, answers 204",
-    ("DELETE", "/reseller/auth/sessions/{session_id}"): "acts on the caller's own session",
-    ("POST", "/reseller/auth/password"): "shows nothing to replay; ends the caller's session",
-    ("POST", "/reseller/auth/2fa/enroll"): "shows a new secret each time; never replayed",
-    ("POST", "/reseller/auth/2fa/confirm"): "shows recovery codes once; never replayed",
-    ("POST", "/reseller/auth/2fa/disable"): "ends the caller's session",
-    ("POST", "/reseller/api/users/{user_id}/reset-password"): (
-        "shows a new temporary password each time; never replayed"
-    ),
+    ("POST", "/reseller/auth/logout"): "ends the caller's own session (a repeat is a 401)",
+    ("DELETE", "/reseller/auth/sessions/{session_id}"): "acts on the caller's own sessions",
+    ("POST", "/reseller/auth/password"): REFUSES_KEY + "the request holds passwords",
+    ("POST", "/reseller/auth/2fa/enroll"): REFUSES_KEY + "the response holds the secret",
+    ("POST", "/reseller/auth/2fa/confirm"): REFUSES_KEY + "the response holds recovery codes",
+    ("POST", "/reseller/auth/2fa/disable"): REFUSES_KEY + "the request holds a password",
+    ("POST", "/reseller/api/tokens"): REFUSES_KEY + "the response holds the secret",
+    ("POST", "/reseller/api/users/{user_id}/reset-password"): REFUSES_KEY + "it holds a secret",
     ("POST", "/reseller/api/users/{user_id}/sessions/revoke"): (
         "revokes sessions in the session store, not a stored command"
     ),
-    ("POST", "/reseller/api/tokens"): "refuses an Idempotency-Key: its response holds a secret",
     ("POST", "/reseller/api/billing/runs"): "enqueues jobs; each customer's bill is idempotent",
 }
 
@@ -140,3 +141,28 @@ def test_same_key_twins_get_the_first_response(
         if (first.status_code, first.content) != (twin.status_code, twin.content):
             differing.append((trial, first.status_code, twin.status_code, twin.text[:160]))
     assert not differing, differing
+
+
+def test_operations_that_cannot_replay_refuse_a_key_and_write_nothing(
+    client: Any, store: Any, tenant: Tenant
+) -> None:
+    user = add_user(client, tenant, role="admin")
+    session = bearer(login(client, tenant, user["username"]))
+    bodies = {
+        "/reseller/auth/password": {
+            "current_password": PASSWORD,
+            "new_password": "Other-Pass-1234",
+        },
+        "/reseller/auth/2fa/enroll": {"password": PASSWORD},
+        "/reseller/auth/2fa/confirm": {"code": "123456"},
+        "/reseller/auth/2fa/disable": {"password": PASSWORD},
+        "/reseller/api/tokens": {"label": "k", "role": "readonly", "reseller_id": tenant.number},
+        f"/reseller/api/users/{user['user_id']}/reset-password": None,
+    }
+    refusing = {path for (_, path), why in NOT_RACED.items() if why.startswith(REFUSES_KEY)}
+    assert len(refusing) == len(bodies)
+    for url, body in bodies.items():
+        head = store.recorder.max_notification_id()
+        headers = {**session, "Idempotency-Key": f"k-{uuid.uuid4()}"}
+        assert_problem(client.post(url, json=body, headers=headers), 422, "Idempotency-Key")
+        assert store.recorder.max_notification_id() == head, url
