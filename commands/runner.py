@@ -4,7 +4,9 @@ A handler loads what it needs, calls domain methods and returns an `Outcome`: th
 with new events, the response, and the tenant the events belong to. The runner stamps each new
 event with the actor metadata, adds the idempotency record when the request carries a key, and
 saves everything in one transaction. A lost race reloads and runs the whole handler again, a
-bounded number of times; a refused command writes nothing.
+bounded number of times; a refused command writes nothing. Both a lost race and a refusal
+first re-read the idempotency record: when a request with the same key committed meanwhile,
+its response answers this one too (the first response, byte for byte).
 """
 
 from __future__ import annotations
