@@ -489,6 +489,14 @@ class ConfirmTwoFactor(CommandModel):
     code: str = Field(min_length=6, max_length=6, pattern=r"^[0-9]{6}$")
 
 
+def _no_idempotency_key(context: RequestContext, what: str) -> None:
+    """A response that holds a secret, or a request that holds a password, is never stored, so
+    it cannot be replayed: a key is refused up front rather than half-honoured (a repeat or a
+    concurrent twin would get 'already used for a different request')."""
+    if context.idempotency_key is not None:
+        raise Unprocessable(f"{what} take no Idempotency-Key", field="Idempotency-Key")
+
+
 def _own_user(store: Store, context: RequestContext) -> ResellerUser:
     return load(store, _require_user(context), ResellerUser, "user")
 
@@ -501,6 +509,7 @@ def _reauthenticate(user: ResellerUser, password: str) -> None:
 def change_password(
     store: Store, auth: AuthServices, context: RequestContext, command: ChangePassword
 ) -> dict[str, Any]:
+    _no_idempotency_key(context, "password changes (the request holds passwords)")
     user = _own_user(store, context)
     _reauthenticate(user, command.current_password)
     auth.config.password_policy.check(command.new_password, user.username)
@@ -520,6 +529,7 @@ def start_two_factor(
     store: Store, auth: AuthServices, context: RequestContext, command: ReAuthenticate
 ) -> dict[str, Any]:
     """A new TOTP secret, pending until a code from it is confirmed. Shown once."""
+    _no_idempotency_key(context, "two-factor enrollments (the response holds the secret)")
     user = _own_user(store, context)
     _reauthenticate(user, command.password)
     secret = pyotp.random_base32()
@@ -539,6 +549,7 @@ def start_two_factor(
 def confirm_two_factor(
     store: Store, auth: AuthServices, context: RequestContext, command: ConfirmTwoFactor
 ) -> dict[str, Any]:
+    _no_idempotency_key(context, "two-factor confirmations (the response holds the recovery codes)")
     user = _own_user(store, context)
     if user.totp_pending_encrypted is None:
         raise Unprocessable("start two-factor enrollment first", field="code")
@@ -562,6 +573,7 @@ def confirm_two_factor(
 def disable_two_factor(
     store: Store, auth: AuthServices, context: RequestContext, command: ReAuthenticate
 ) -> dict[str, Any]:
+    _no_idempotency_key(context, "requests turning two-factor off (they hold a password)")
     user = _own_user(store, context)
     _reauthenticate(user, command.password)
 

@@ -4,7 +4,9 @@ A handler loads what it needs, calls domain methods and returns an `Outcome`: th
 with new events, the response, and the tenant the events belong to. The runner stamps each new
 event with the actor metadata, adds the idempotency record when the request carries a key, and
 saves everything in one transaction. A lost race reloads and runs the whole handler again, a
-bounded number of times; a refused command writes nothing.
+bounded number of times; a refused command writes nothing. Both a lost race and a refusal
+first re-read the idempotency record: when a request with the same key committed meanwhile,
+its response answers this one too (the first response, byte for byte).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from commands.errors import Conflict, Gone, Unprocessable
+from commands.errors import CommandError, Conflict, Gone, Unprocessable
 from commands.positions import recorded_position
 from commands.principal import RequestContext
 from domain.errors import DomainError
@@ -104,6 +106,15 @@ def _stored_response(
     )
 
 
+def _answered_meanwhile(
+    store: Store, record_id: UUID | None, request_fingerprint: str
+) -> CommandResult | None:
+    """The response a request with the same key committed since the first look, if any."""
+    if record_id is None:
+        return None
+    return _stored_response(store, record_id, request_fingerprint)
+
+
 def _metadata(context: RequestContext, outcome: Outcome) -> dict[str, Any]:
     principal = context.principal
     return {
@@ -146,8 +157,16 @@ def run_command(
     for attempt in range(max_attempts):
         try:
             outcome = handler()
-        except DomainError as error:
-            raise Unprocessable(str(error), field=error.field) from None
+        except (DomainError, CommandError) as error:
+            # A refusal can be the twin's own success: a request with the same key committed
+            # after the look above ("this invoice was already issued", "already active", a
+            # natural key now taken). Its response is the answer, not the refusal.
+            earlier = _answered_meanwhile(store, record_id, request_fingerprint)
+            if earlier is not None:
+                return earlier
+            if isinstance(error, DomainError):
+                raise Unprocessable(str(error), field=error.field) from None
+            raise
         body = json.dumps(outcome.body, separators=(",", ":"), default=str)
         aggregates: list[Aggregate] = list(outcome.aggregates)
         if key is not None:
@@ -174,10 +193,9 @@ def run_command(
             # Saving the aggregates (not bare events) lets the store take their snapshots.
             recordings = store.save(*aggregates)
         except IntegrityError:
-            if record_id is not None:
-                earlier = _stored_response(store, record_id, request_fingerprint)
-                if earlier is not None:
-                    return earlier
+            earlier = _answered_meanwhile(store, record_id, request_fingerprint)
+            if earlier is not None:
+                return earlier
             time.sleep(random.uniform(0, min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2**attempt)))  # noqa: S311
             continue
         position = recordings[-1].notification.id if recordings else None
