@@ -143,9 +143,12 @@ def _check_reseller(
     assert Decimal(health["totals"]["wholesale_cost"]) == wholesale, reseller
 
     # Commission records, the credit account, the ledger views.
-    consolidated = _get(client, headers, "/commissions/consolidated", reseller_id=reseller)
-    own = {r["reseller_id"]: r for r in consolidated["resellers"]}
-    assert Decimal(own[reseller]["total"]) == commission, reseller
+    for bounds in ({}, {"period_start": span["date_from"], "period_end": span["date_to"]}):
+        consolidated = _get(
+            client, headers, "/commissions/consolidated", reseller_id=reseller, **bounds
+        )
+        own = {r["reseller_id"]: r for r in consolidated["resellers"]}
+        assert Decimal(own[reseller]["total"]) == commission, (reseller, bounds)
     credit = _get(client, headers, "/credit-account", reseller_id=reseller)
     assert Decimal(credit["balance"]) == credit_balance, reseller
     accounts = _get(client, headers, "/ledger/accounts", reseller_id=reseller)
