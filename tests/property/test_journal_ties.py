@@ -14,7 +14,8 @@ months), well under a minute on an idle machine.
 
 from __future__ import annotations
 
-from datetime import date
+import uuid
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +23,11 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from commands.payouts import PayoutPolicy, advance_cycle
 from projections.reports import month_start
+from tests.support.builders import context
 from tests.support.history import HistoryPlan, generate_history
+from tests.support.payouts import approve_all
 from tests.support.projection_checks import wait_until_caught_up
 
 ZERO = Decimal(0)
@@ -194,6 +198,43 @@ def _credited_net(conn: psycopg.Connection[Any], reseller: int) -> Decimal:
     )
 
 
+def _pay_out(store: Any, database_url: str, resellers: list[int]) -> None:
+    """Each reseller's approved records through a payout cycle (statement on the 4th, paid on
+    the 15th of a month after the history)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        approved = conn.execute(
+            "SELECT reseller_id, commission_id FROM proj_commissions.commissions"
+            " WHERE reseller_id = ANY(%s) AND status = 'approved'",
+            (resellers,),
+        ).fetchall()
+    year = date.today().year + 1
+    for reseller in resellers:
+        ids = [uuid.UUID(str(c)) for r, c in approved if r == reseller]
+        for day, hour in ((4, 9), (15, 10)):
+            now = datetime(year, 1, day, hour, tzinfo=UTC)
+            advance_cycle(store, context(now=now), reseller, lambda ids=ids: ids, PayoutPolicy())
+
+
+def _check_payouts(
+    client: Any, headers: dict[str, str], conn: psycopg.Connection[Any], reseller: int
+) -> None:
+    journal = Journal(conn, reseller)
+    payouts = _get(client, headers, "/commissions/payouts", reseller_id=reseller)
+    paid = [p for p in payouts if p["gross_commission"] is not None]
+    assert paid, (reseller, payouts)
+    gross = sum((Decimal(p["gross_commission"]) for p in paid), ZERO)
+    assert gross == journal.signed("liabilities:commission_payable", "Payout.%", "debit")
+    offset = sum((Decimal(p["credit_offset"] or 0) for p in paid), ZERO)
+    assert offset == -journal.signed("assets:reseller_receivable", "Payout.%", "credit")
+    bi_gross = _scalar(
+        conn,
+        "SELECT sum(gross_commission) FROM bi.payouts WHERE reseller_id = %s"
+        " AND paid_at IS NOT NULL",
+        reseller,
+    )
+    assert bi_gross == gross, reseller
+
+
 @settings(
     max_examples=2,
     deadline=None,
@@ -223,16 +264,27 @@ def test_every_money_figure_equals_the_sum_of_its_journal_postings(
         for kind, extra in (("payments", {"method": "card"}), ("chargebacks", {"reason": "bank"})):
             made = client.post(f"{path}/{kind}", headers=isp_headers, json={**money, **extra})
             assert made.status_code == 201, made.text
+    # A large payment, cleared and approved, so that every reseller's cycle pays out.
+    big = client.post(
+        f"/reseller/api/customers/{history.customers[-1].customer_id}/payments",
+        headers=isp_headers,
+        json={"amount": "2000.00", "currency": history.customers[-1].currency, "method": "cash"},
+    )
+    assert big.status_code == 201, big.text
+    approve_all(store, big.json()["commissions"])
     wait_until_caught_up(database_url, store, timeout_s=60)
     resellers = sorted({r.number for b in history.books for r in b.resellers})
     top = history.books[0].resellers[0].number
+    _pay_out(store, database_url, resellers)
+    wait_until_caught_up(database_url, store, timeout_s=60)
     with psycopg.connect(database_url, autocommit=True) as conn:
         statuses = conn.execute(
             "SELECT DISTINCT status FROM bi.commissions WHERE reseller_id = ANY(%s)", (resellers,)
         ).fetchall()
-        assert {"voided", "approved"} <= {s for (s,) in statuses}
+        assert {"voided", "paid"} <= {s for (s,) in statuses}
         for reseller in resellers:
             _check_reseller(client, isp_headers, conn, reseller, first, today)
+            _check_payouts(client, isp_headers, conn, reseller)
         consolidated = _get(client, isp_headers, "/commissions/consolidated", reseller_id=top)
         (total,) = consolidated["totals"]
         assert Decimal(total["total"]) == sum(
