@@ -162,10 +162,10 @@ def consolidated(
     ).format(schema)
     params: list[Any] = [reseller_ids]
     if period_start is not None:
-        query += pgsql.SQL(" AND c.period_end >= %s")
+        query += pgsql.SQL(" AND period_end >= %s")
         params.append(period_start)
     if period_end is not None:
-        query += pgsql.SQL(" AND c.period_start <= %s")
+        query += pgsql.SQL(" AND period_start <= %s")
         params.append(period_end)
     query += pgsql.SQL(" GROUP BY reseller_id, currency, commission_type, status")
     with conn.cursor(row_factory=dict_row) as cur:

@@ -168,7 +168,9 @@ def _sum_records(records: list[dict[str, Any]]) -> dict[str, Any]:
     by_type: dict[str, Decimal] = defaultdict(Decimal)
     by_status: dict[str, Decimal] = defaultdict(Decimal)
     for r in records:
-        by_type[r["commission_type"]] += Decimal(r["commission_amount"])
+        # A voided record is reversed in the journal: it counts under its status only.
+        if r["status"] != "voided":
+            by_type[r["commission_type"]] += Decimal(r["commission_amount"])
         by_status[r["status"]] += Decimal(r["commission_amount"])
     return {
         "records": len(records),
