@@ -112,9 +112,12 @@ def change_settings(
 
 
 @router.get("/categories", response_model=CategoriesOut, responses=PROBLEMS)
-def categories(context: Context, s: Services) -> dict[str, Any]:
-    """Ticket categories: seed §9.1's five plus those the master ISP added."""
-    return desk.categories_view(s.store, context)
+def categories(
+    context: Context, s: Services, reseller_id: Annotated[int | None, Query(ge=1)] = None
+) -> dict[str, Any]:
+    """Ticket categories: seed §9.1's five plus those the master ISP added (the same for
+    every reseller)."""
+    return desk.categories_view(s.store, context, reseller_id)
 
 
 @router.post(

@@ -123,7 +123,11 @@ def settings(store: Store, context: RequestContext, reseller_id: int | None) -> 
     return desk_of(store, number).settings_view()
 
 
-def categories_view(store: Store, context: RequestContext) -> dict[str, Any]:
+def categories_view(
+    store: Store, context: RequestContext, reseller_id: int | None
+) -> dict[str, Any]:
+    if reseller_id is not None or not context.principal.in_isp_realm:
+        context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.TICKET_MANAGE)
     return _categories_body(store)
 
