@@ -207,7 +207,7 @@ FROM {schema}.tickets WHERE reseller_id = ANY(%(resellers)s)
 
 
 def _seconds(value: Any) -> str | None:
-    return None if value is None else str(Decimal(value).normalize())
+    return None if value is None else format(Decimal(value).normalize(), "f")
 
 
 def _share(met: int, breached: int) -> str | None:
