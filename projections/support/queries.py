@@ -283,3 +283,28 @@ def support_metrics(conn: Connection[Any], reseller_ids: list[int]) -> dict[str,
             for r in members
         ],
     }
+
+
+def dashboard_block(conn: Connection[Any], reseller_id: int) -> dict[str, Any]:
+    """The dashboard's support block (seed §2.1 "Support Metrics"): open tickets by priority,
+    open tickets that breached an SLA target, and the resolution median."""
+    metrics = support_metrics(conn, [reseller_id])
+    by_priority: dict[str, int] = {}
+    for row in metrics["open_by_status_priority"].values():
+        for priority, n in row.items():
+            by_priority[priority] = by_priority.get(priority, 0) + n
+    breached = conn.execute(
+        pgsql.SQL(
+            "SELECT count(*) FROM {}.tickets WHERE reseller_id = %s AND status = ANY(%s)"
+            " AND (first_response_breached OR resolution_breached)"
+        ).format(_schema()),
+        (reseller_id, list(OPEN)),
+    ).fetchone()
+    return {
+        "tracked": True,
+        "open_tickets": metrics["open"],
+        "open_by_priority": by_priority,
+        "open_sla_breached": int(breached[0]) if breached else 0,
+        "resolution_median_s": metrics["resolution_s"]["median"],
+        "sla_attainment_percent": metrics["sla_attainment_percent"],
+    }

@@ -326,3 +326,23 @@ def test_idempotent_ticket_creation(client, desk):
     assert first.json() == again.json()
     other = client.post(BASE, headers=headers, json={**body, "subject": "other"})
     assert_problem(other, 422, "Idempotency-Key")
+
+
+def test_dashboard_support_block_counts_open_tickets(client, desk):
+    open_ticket(client, desk.headers(), source="internal", priority="urgent")
+    second = client.post(
+        BASE,
+        headers=desk.headers(),
+        json={"subject": "s", "description": "d", "category": "technical", "source": "internal"},
+    )
+    board = client.get(
+        "/reseller/api/dashboard",
+        headers=desk.headers(),
+        params={"wait_for_position": position(second)},
+    )
+    assert board.status_code == 200, board.text
+    support = board.json()["support"]
+    assert support["tracked"] is True
+    assert support["open_tickets"] == 2
+    assert support["open_by_priority"] == {"urgent": 1, "medium": 1}
+    assert support["open_sla_breached"] == 0
