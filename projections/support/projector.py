@@ -10,6 +10,7 @@ from typing import Any, ClassVar, LiteralString
 from psycopg import Cursor
 from psycopg import sql as pgsql
 
+from domain.personal import ERASED
 from projections.base import Handler, Projector
 from projections.envelope import Envelope
 
@@ -64,6 +65,18 @@ def _update(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope, sets: str, 
     _history(cur, schema, e)
 
 
+def _shown(value: Any) -> str:
+    """A ticket text as the feed opened it (a customer's personal data: plaintext or ERASED)."""
+    return value if isinstance(value, str) else ERASED
+
+
+def _customer_erased(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    cur.execute(
+        pgsql.SQL("UPDATE {}.tickets SET subject = %s WHERE customer_id = %s").format(schema),
+        (ERASED, e.aggregate_id),
+    )
+
+
 def _opened(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
     d = e.data
     status = "assigned" if (d.get("assignee") or d.get("queue")) else "new"
@@ -83,7 +96,7 @@ def _opened(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
             d["source"],
             d.get("customer_id"),
             d.get("portal_id"),
-            d["subject"],
+            _shown(d["subject"]),
             d["category"],
             d["priority"],
             status,
@@ -244,6 +257,7 @@ class SupportProjector(Projector):
         "Ticket.Closed": _closed,
         "Ticket.SlaBreached": _breached,
         "Ticket.ArticleLinked": _linked,
+        "Customer.PersonalDataErased": _customer_erased,
         "Article.Published": lambda cur, schema, e: _article(cur, schema, e, True),
         "Article.Revised": lambda cur, schema, e: _article(cur, schema, e, False),
     }

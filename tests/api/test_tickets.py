@@ -346,3 +346,59 @@ def test_dashboard_support_block_counts_open_tickets(client, desk):
     assert support["open_tickets"] == 2
     assert support["open_by_priority"] == {"urgent": 1, "medium": 1}
     assert support["open_sla_breached"] == 0
+
+
+def test_a_customers_ticket_texts_are_their_personal_data(
+    client, desk, store, isp_headers, database_url
+):
+    import psycopg
+
+    canary = f"canary-{uuid.uuid4().hex}"
+    customer = customer_of(client, desk.headers(), desk.number)
+    ticket = open_ticket(
+        client,
+        desk.headers(),
+        customer_id=customer["customer_id"],
+        subject=f"Subject {canary}",
+        description=f"Description {canary}",
+    )
+    url = f"{BASE}/{ticket['ticket_id']}"
+    said = client.post(
+        f"{url}/messages", headers=desk.headers(), json={"body": canary, "from_customer": True}
+    )
+    assert said.status_code == 201
+    # Stored encrypted: the plaintext is nowhere in the event store.
+    table = store.recorder.events_table_name
+    with psycopg.connect(database_url) as conn:
+        states = conn.execute(
+            f"SELECT state FROM {table} WHERE originator_id = %s", (ticket["ticket_id"],)
+        ).fetchall()
+    assert states and not any(canary.encode() in bytes(row[0]) for row in states)
+    # The audit trail withholds them.
+    audit = client.get(
+        "/reseller/api/audit/events",
+        headers=isp_headers,
+        params={"aggregate_id": ticket["ticket_id"], "wait_for_position": position(said)},
+    )
+    assert audit.status_code == 200, audit.text
+    assert audit.json() and canary not in audit.text
+
+    # Erasing the customer erases them on the ticket and in the read model.
+    cid = customer["customer_id"]
+    closed = client.post(
+        f"/reseller/api/customers/{cid}/status",
+        headers=desk.headers(),
+        json={"status": "inactive", "reason": "left"},
+    )
+    assert closed.status_code == 200, closed.text
+    erased = client.post(f"/reseller/api/customers/{cid}/erase", headers=isp_headers, json={})
+    assert erased.status_code == 200, erased.text
+    shown = client.get(url, headers=desk.headers()).json()
+    assert shown["subject"] == shown["description"] == "[erased]"
+    assert shown["messages"][-1]["body"] == "[erased]"
+    listed = client.get(
+        BASE, headers=desk.headers(), params={"wait_for_position": position(erased)}
+    ).json()
+    assert [t["subject"] for t in listed["items"] if t["ticket_id"] == ticket["ticket_id"]] == [
+        "[erased]"
+    ]
