@@ -402,3 +402,48 @@ def test_a_customers_ticket_texts_are_their_personal_data(
     assert [t["subject"] for t in listed["items"] if t["ticket_id"] == ticket["ticket_id"]] == [
         "[erased]"
     ]
+
+
+def test_support_report_in_every_format(client, desk):
+    import csv
+    import io
+
+    first = open_ticket(client, desk.headers(), source="internal", priority="urgent")
+    url = f"{BASE}/{first['ticket_id']}"
+    client.post(f"{url}/messages", headers=desk.headers(), json={"body": "on it"})
+    client.post(f"{url}/status", headers=desk.headers(), json={"status": "in_progress"})
+    done = client.post(f"{url}/resolve", headers=desk.headers(), json={"resolution": "ok"})
+    open_ticket(client, desk.headers(), source="internal", priority="low")
+    today = first["opened_at"][:10]
+    params = {
+        "date_from": today,
+        "date_to": today,
+        "wait_for_position": position(done) + 1,
+    }
+    report = client.get("/reseller/api/support/report", headers=desk.headers(), params=params)
+    assert report.status_code == 200, report.text
+    rows = {r["priority"]: r for r in report.json()["rows"]}
+    assert [r["priority"] for r in report.json()["rows"]] == SEED_PRIORITIES
+    assert (rows["urgent"]["opened"], rows["urgent"]["resolved"], rows["urgent"]["open"]) == (
+        1,
+        1,
+        0,
+    )
+    assert (rows["low"]["opened"], rows["low"]["open"]) == (1, 1)
+    assert report.json()["totals"]["opened"] == 2
+    as_csv = client.get(
+        "/reseller/api/support/report", headers=desk.headers(), params={**params, "format": "csv"}
+    )
+    table = list(csv.reader(io.StringIO(as_csv.text)))
+    assert table[0][0] == "priority" and table[-1][:2] == ["TOTAL", "2"]
+    for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF")):
+        got = client.get(
+            "/reseller/api/support/report", headers=desk.headers(), params={**params, "format": fmt}
+        )
+        assert got.status_code == 200 and got.content.startswith(magic)
+    bad = client.get(
+        "/reseller/api/support/report",
+        headers=desk.headers(),
+        params={"date_from": "2027-02-01", "date_to": "2027-01-01"},
+    )
+    assert_problem(bad, 422, "date_from")

@@ -176,6 +176,14 @@ def support_policy(scoped: Callable[..., Any]) -> dict[tuple[str, str], Any]:
                 {"reseller_id": n, "category": "technical", "title": "m", "body": "m"},
             ),
         ),
+        ("GET", "/reseller/api/support/report"): scoped(
+            P.REPORT_VIEW,
+            lambda s, n: (
+                "/reseller/api/support/report",
+                {"reseller_id": n, "date_from": "2026-01-01", "date_to": "2026-12-31"},
+                None,
+            ),
+        ),
         ("GET", "/reseller/api/kb/articles"): scoped(
             tm, lambda s, n: ("/reseller/api/kb/articles", {"reseller_id": n, "q": "m"}, None)
         ),
