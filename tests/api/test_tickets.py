@@ -447,3 +447,30 @@ def test_support_report_in_every_format(client, desk):
         params={"date_from": "2027-02-01", "date_to": "2027-01-01"},
     )
     assert_problem(bad, 422, "date_from")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"calendar": {"timezone": "Mars/Olympus"}}, "calendar.timezone"),
+        ({"calendar": {"opens": "18:00", "closes": "09:00"}}, "calendar.closes"),
+        ({"calendar": {"workdays": [9]}}, "calendar.workdays"),
+        ({"calendar": {"holidays": ["2027-02-30"]}}, "calendar.holidays"),
+        (
+            {"sla_targets": {"high": {"first_response_minutes": 90, "resolution_minutes": 60}}},
+            "sla_targets.high",
+        ),
+        (
+            {"sla_targets": {"p1": {"first_response_minutes": 1, "resolution_minutes": 2}}},
+            "sla_targets",
+        ),
+        ({"reopen_days": 0}, "reopen_days"),
+        ({"routing_rules": [{"priority": "emergency", "queue": "x", "extra": 1}]}, "routing_rules"),
+    ],
+)
+def test_bad_desk_settings_name_the_field_and_write_nothing(client, desk, body, field):
+    before = client.get("/reseller/api/support/settings", headers=desk.headers()).json()
+    response = client.put("/reseller/api/support/settings", headers=desk.headers(), json=body)
+    assert_problem(response, 422, field)
+    after = client.get("/reseller/api/support/settings", headers=desk.headers()).json()
+    assert after == before
