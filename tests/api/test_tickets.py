@@ -474,3 +474,46 @@ def test_bad_desk_settings_name_the_field_and_write_nothing(client, desk, body, 
     assert_problem(response, 422, field)
     after = client.get("/reseller/api/support/settings", headers=desk.headers()).json()
     assert after == before
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        (
+            "messages",
+            {"body": "x", "attachments": [{"filename": "a.txt", "content_base64": "@@"}]},
+            422,
+            "attachments.0.content_base64",
+        ),
+        (
+            "messages",
+            {
+                "body": "x",
+                "attachments": [
+                    {
+                        "filename": "a.txt",
+                        "content_base64": base64.b64encode(b"x" * 49_153).decode(),
+                    }
+                ],
+            },
+            413,
+            None,  # over the test app's body limit first
+        ),
+        ("messages", {"body": "x", "visibility": "secret"}, 422, "visibility"),
+        ("messages", {"body": ""}, 422, "body"),
+        ("status", {"status": "closed"}, 422, "status"),
+        ("assign", {}, 422, "assignee_user_id"),
+        ("assign", {"assignee_user_id": str(uuid.uuid4())}, 404, "assignee_user_id"),
+        ("confirm", {"satisfaction": 6}, 422, "satisfaction"),
+        ("resolve", {"resolution": "too early"}, 422, "status"),
+        ("articles", {"article_id": str(uuid.uuid4())}, 404, "article_id"),
+    ],
+)
+def test_bad_ticket_input_names_the_field_and_writes_nothing(
+    client, desk, path, body, status, field
+):
+    ticket = open_ticket(client, desk.headers(), source="internal")
+    url = f"{BASE}/{ticket['ticket_id']}"
+    response = client.post(f"{url}/{path}", headers=desk.headers(), json=body)
+    assert_problem(response, status, field)
+    assert client.get(url, headers=desk.headers()).json()["version"] == ticket["version"]
