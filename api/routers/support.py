@@ -18,10 +18,12 @@ from api.deps import (
     ReadConnection,
     Services,
     command_response,
+    parse_uuid,
     wait_until,
 )
 from api.routers.tickets import TicketPage
 from api.schemas import PROBLEMS
+from commands.customers import load_customer_in_scope
 from commands.errors import Forbidden, NotFound, Unprocessable
 from commands.support import desk
 from domain.access import Permission
@@ -29,7 +31,7 @@ from projections.exports import export
 from projections.reporting import ReportingProjector
 from projections.reports import reseller_info
 from projections.support.projector import SupportProjector
-from projections.support.queries import list_tickets, support_metrics
+from projections.support.queries import communications, list_tickets, support_metrics
 from projections.support.report import support_report
 
 router = APIRouter(prefix="/reseller/api/support", tags=["support"], route_class=ExactJSONRoute)
@@ -205,3 +207,34 @@ def report(
         media_type=file.media_type,
         headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
     )
+
+
+class CommunicationOut(BaseModel):
+    at: str
+    channel: Literal["ticket"]
+    ticket_id: str
+    ticket_number: str
+    subject: str
+    message_id: str
+    direction: Literal["inbound", "outbound"]
+    author_kind: Literal["customer", "support", "isp"]
+    body: str
+    attachments: int
+
+
+@router.get("/communications", response_model=list[CommunicationOut], responses=PROBLEMS)
+def communication_log(
+    customer_id: str,
+    context: Context,
+    s: Services,
+    conn: ReadConnection,
+    limit: Annotated[int, Query(ge=1)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    wait_for_position: Annotated[int | None, Query(ge=0)] = None,
+) -> list[dict[str, Any]]:
+    """A customer's communication log (seed §3.4): the customer-visible messages of all their
+    tickets, inbound and outbound, oldest first (notifications are not recorded yet)."""
+    customer = load_customer_in_scope(s.store, context, parse_uuid(customer_id, "customer"))
+    context.principal.require(Permission.TICKET_MANAGE)
+    wait_until(s, conn, SupportProjector, wait_for_position, customer.reseller_number, 2_000)
+    return communications(conn, str(customer.id), min(limit, s.config.page_size_max), offset)

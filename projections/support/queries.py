@@ -308,3 +308,35 @@ def dashboard_block(conn: Connection[Any], reseller_id: int) -> dict[str, Any]:
         "resolution_median_s": metrics["resolution_s"]["median"],
         "sla_attainment_percent": metrics["sla_attainment_percent"],
     }
+
+
+def communications(
+    conn: Connection[Any], customer_id: str, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """A customer's communication log (seed §3.4): every customer-visible message on any of
+    their tickets, oldest first, with the ticket it belongs to (internal notes never)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            pgsql.SQL(
+                "SELECT m.*, t.number, t.subject, t.reseller_id FROM {schema}.messages m"
+                " JOIN {schema}.tickets t USING (ticket_id) WHERE m.customer_id = %s"
+                " AND m.visibility = 'public' ORDER BY m.at, m.message_id LIMIT %s OFFSET %s"
+            ).format(schema=_schema()),
+            (customer_id, limit, offset),
+        )
+        rows = cur.fetchall()
+    return [
+        {
+            "at": _iso(r["at"]),
+            "channel": "ticket",
+            "ticket_id": str(r["ticket_id"]),
+            "ticket_number": r["number"],
+            "subject": r["subject"],
+            "message_id": str(r["message_id"]),
+            "direction": "inbound" if r["author_kind"] == "customer" else "outbound",
+            "author_kind": r["author_kind"],
+            "body": r["body"],
+            "attachments": r["attachments"],
+        }
+        for r in rows
+    ]

@@ -402,6 +402,12 @@ def test_a_customers_ticket_texts_are_their_personal_data(
     assert [t["subject"] for t in listed["items"] if t["ticket_id"] == ticket["ticket_id"]] == [
         "[erased]"
     ]
+    log = client.get(
+        "/reseller/api/support/communications",
+        headers=desk.headers(),
+        params={"customer_id": cid, "wait_for_position": position(erased)},
+    ).json()
+    assert [e["body"] for e in log] == ["[erased]"] and canary not in str(log)
 
 
 def test_support_report_in_every_format(client, desk):
@@ -517,3 +523,44 @@ def test_bad_ticket_input_names_the_field_and_writes_nothing(
     response = client.post(f"{url}/{path}", headers=desk.headers(), json=body)
     assert_problem(response, status, field)
     assert client.get(url, headers=desk.headers()).json()["version"] == ticket["version"]
+
+
+def test_communication_log_per_customer(client, desk, store):
+    customer = customer_of(client, desk.headers(), desk.number)
+    cid = customer["customer_id"]
+    first = open_ticket(client, desk.headers(), customer_id=cid, source="customer")
+    second = open_ticket(client, desk.headers(), customer_id=cid, subject="Invoice question")
+    for ticket, body, from_customer, visibility in (
+        (first, "It is down", True, "public"),
+        (first, "checked the DSLAM", False, "internal"),
+        (second, "Your invoice is correct", False, "public"),
+        (first, "Fixed on our side", False, "public"),
+    ):
+        last = client.post(
+            f"{BASE}/{ticket['ticket_id']}/messages",
+            headers=desk.headers(),
+            json={"body": body, "from_customer": from_customer, "visibility": visibility},
+        )
+        assert last.status_code == 201, last.text
+    log = client.get(
+        "/reseller/api/support/communications",
+        headers=desk.headers(),
+        params={"customer_id": cid, "wait_for_position": position(last)},
+    )
+    assert log.status_code == 200, log.text
+    entries = log.json()
+    assert [(e["body"], e["direction"]) for e in entries] == [
+        ("It is down", "inbound"),
+        ("Your invoice is correct", "outbound"),
+        ("Fixed on our side", "outbound"),
+    ]
+    assert {e["ticket_number"] for e in entries} == {first["number"], second["number"]}
+    other = new_reseller(store)
+    assert_problem(
+        client.get(
+            "/reseller/api/support/communications",
+            headers=other.headers(),
+            params={"customer_id": cid},
+        ),
+        404,
+    )

@@ -78,6 +78,17 @@ def _article(store: Any, number: int) -> str:
     return str(json.loads(result.body)["article_id"])
 
 
+def _customer(store: Any, number: int) -> str:
+    from commands.customers import CreateCustomer, create_customer
+
+    result = create_customer(
+        store,
+        context(),
+        CreateCustomer(customer_type="person", first_name="C", last_name="L", reseller_id=number),
+    )
+    return str(json.loads(result.body)["customer_id"])
+
+
 def _user(store: Any, number: int) -> str:
     from tests.support.builders import new_user
 
@@ -181,6 +192,14 @@ def support_policy(scoped: Callable[..., Any]) -> dict[tuple[str, str], Any]:
             lambda s, n: (
                 "/reseller/api/support/report",
                 {"reseller_id": n, "date_from": "2026-01-01", "date_to": "2026-12-31"},
+                None,
+            ),
+        ),
+        ("GET", "/reseller/api/support/communications"): scoped(
+            tm,
+            lambda s, n: (
+                "/reseller/api/support/communications",
+                {"customer_id": _customer(s, n)},
                 None,
             ),
         ),
