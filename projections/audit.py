@@ -65,6 +65,9 @@ PERSONAL_FIELDS = frozenset(
         "tax_id",
         "tin",
         "response_body",  # a stored command response may repeat any of the above
+        "subject",  # support tickets: what a customer wrote (subject, description, messages)
+        "problem_description",
+        "body",
     }
 )
 SETTING_SUFFIXES = ("Changed", "Set", "Repriced")

@@ -43,6 +43,8 @@ from projections.reports import (
     list_schedules,
     reseller_info,
 )
+from projections.support.projector import SupportProjector
+from projections.support.queries import dashboard_block as support_dashboard_block
 
 router = APIRouter(prefix="/reseller/api", tags=["reports"], route_class=ExactJSONRoute)
 ResellerFilter = Annotated[int | None, Query(ge=1)]
@@ -87,23 +89,25 @@ def read_dashboard(
 ) -> dict[str, Any]:
     """Seed §2.1/§2.2 KPIs: customers by status and growth, monthly revenue and commission
     with trends, service distribution, credit, customer allocation, outstanding payments,
-    recent activity. Support tickets are not tracked (reported as such)."""
+    recent activity, and the support desk's open tickets and SLA figures."""
     info = _reseller(
         s,
         conn,
         context.principal,
         reseller_id,
         wait_for_position,
-        (CreditAccountsProjector, ActivityProjector),
+        (CreditAccountsProjector, ActivityProjector, SupportProjector),
     )
     today = context.received_at.date()
-    return dashboard(
+    board = dashboard(
         conn,
         info,
         today,
         get_credit_account(conn, info.reseller_id),
         recent_actions(conn, info.reseller_id, RECENT_ACTIVITY),
     )
+    board["support"] = support_dashboard_block(conn, info.reseller_id)
+    return board
 
 
 @router.get("/dashboard/financial", responses=PROBLEMS)

@@ -4,7 +4,9 @@ support metrics."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import json
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
@@ -16,15 +18,21 @@ from api.deps import (
     ReadConnection,
     Services,
     command_response,
+    parse_uuid,
     wait_until,
 )
 from api.routers.tickets import TicketPage
 from api.schemas import PROBLEMS
-from commands.errors import Forbidden
+from commands.customers import load_customer_in_scope
+from commands.errors import Forbidden, NotFound, Unprocessable
 from commands.support import desk
 from domain.access import Permission
+from projections.exports import export
+from projections.reporting import ReportingProjector
+from projections.reports import reseller_info
 from projections.support.projector import SupportProjector
-from projections.support.queries import list_tickets, support_metrics
+from projections.support.queries import communications, list_tickets, support_metrics
+from projections.support.report import support_report
 
 router = APIRouter(prefix="/reseller/api/support", tags=["support"], route_class=ExactJSONRoute)
 
@@ -112,9 +120,12 @@ def change_settings(
 
 
 @router.get("/categories", response_model=CategoriesOut, responses=PROBLEMS)
-def categories(context: Context, s: Services) -> dict[str, Any]:
-    """Ticket categories: seed §9.1's five plus those the master ISP added."""
-    return desk.categories_view(s.store, context)
+def categories(
+    context: Context, s: Services, reseller_id: Annotated[int | None, Query(ge=1)] = None
+) -> dict[str, Any]:
+    """Ticket categories: seed §9.1's five plus those the master ISP added (the same for
+    every reseller)."""
+    return desk.categories_view(s.store, context, reseller_id)
 
 
 @router.post(
@@ -142,3 +153,88 @@ def metrics(
     context.principal.require(Permission.TICKET_MANAGE)
     wait_until(s, conn, SupportProjector, wait_for_position, number, 2_000)
     return support_metrics(conn, [number])
+
+
+MAX_REPORT_DAYS = 732
+
+
+@router.get(
+    "/report",
+    responses={
+        **PROBLEMS,
+        200: {
+            "content": {
+                "application/json": {},
+                "text/csv": {},
+                "application/pdf": {},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+            }
+        },
+    },
+)
+def report(
+    context: Context,
+    s: Services,
+    conn: ReadConnection,
+    date_from: date,
+    date_to: date,
+    reseller_id: Annotated[int | None, Query(ge=1)] = None,
+    format: Literal["json", "csv", "xlsx", "pdf"] = "json",
+    wait_for_position: Annotated[int | None, Query(ge=0)] = None,
+) -> Response:
+    """The support performance report by priority for tickets opened in the range (at most
+    two years): JSON, or CSV, XLSX and PDF like the other reports."""
+    number = context.principal.reseller_in_scope(reseller_id)
+    context.principal.require(Permission.REPORT_VIEW)
+    if date_from > date_to:
+        raise Unprocessable("date_from must not be after date_to", field="date_from")
+    if (date_to - date_from).days > MAX_REPORT_DAYS:
+        raise Unprocessable(f"a report covers at most {MAX_REPORT_DAYS} days", field="date_to")
+    wait_until(s, conn, SupportProjector, wait_for_position, number, 2_000)
+    info = reseller_info(conn, number)
+    if info is None:
+        head = int(s.store.recorder.max_notification_id() or 0)
+        wait_until(s, conn, ReportingProjector, head, number, 2_000)
+        info = reseller_info(conn, number)
+    if info is None:
+        raise NotFound("reseller not found (not projected yet?)", field="reseller_id")
+    built = support_report(conn, info, date_from, date_to)
+    if format == "json":
+        return Response(json.dumps(built.to_json()), media_type="application/json")
+    file = export(built, format, context.received_at)
+    return Response(
+        file.content,
+        media_type=file.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )
+
+
+class CommunicationOut(BaseModel):
+    at: str
+    channel: Literal["ticket"]
+    ticket_id: str
+    ticket_number: str
+    subject: str
+    message_id: str
+    direction: Literal["inbound", "outbound"]
+    author_kind: Literal["customer", "support", "isp"]
+    body: str
+    attachments: int
+
+
+@router.get("/communications", response_model=list[CommunicationOut], responses=PROBLEMS)
+def communication_log(
+    customer_id: str,
+    context: Context,
+    s: Services,
+    conn: ReadConnection,
+    limit: Annotated[int, Query(ge=1)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    wait_for_position: Annotated[int | None, Query(ge=0)] = None,
+) -> list[dict[str, Any]]:
+    """A customer's communication log (seed §3.4): the customer-visible messages of all their
+    tickets, inbound and outbound, oldest first (notifications are not recorded yet)."""
+    customer = load_customer_in_scope(s.store, context, parse_uuid(customer_id, "customer"))
+    context.principal.require(Permission.TICKET_MANAGE)
+    wait_until(s, conn, SupportProjector, wait_for_position, customer.reseller_number, 2_000)
+    return communications(conn, str(customer.id), min(limit, s.config.page_size_max), offset)

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from commands.errors import Forbidden, PreconditionFailed
+from commands.errors import Forbidden, PreconditionFailed, Unprocessable
 from commands.models import CommandModel
 from commands.principal import RequestContext
 from commands.resellers import tenant_of
@@ -19,6 +19,7 @@ from commands.store_access import exists
 from commands.support.common import categories_of, desk_of
 from commands.support.tickets import Priority
 from domain.access import Permission
+from domain.errors import DomainError
 from domain.support.business_hours import MAX_HOLIDAYS, BusinessCalendar
 from domain.support.desk import MAX_RULES
 from domain.users import ResellerUser
@@ -66,13 +67,16 @@ def change_settings(
 ) -> CommandResult:
     number = context.principal.reseller_in_scope(command.reseller_id)
     context.principal.require(Permission.TICKET_MANAGE)
-    calendar = BusinessCalendar(
-        command.calendar.timezone,
-        command.calendar.opens,
-        command.calendar.closes,
-        frozenset(command.calendar.workdays),
-        frozenset(command.calendar.holidays),
-    )
+    try:
+        calendar = BusinessCalendar(
+            command.calendar.timezone,
+            command.calendar.opens,
+            command.calendar.closes,
+            frozenset(command.calendar.workdays),
+            frozenset(command.calendar.holidays),
+        )
+    except DomainError as error:
+        raise Unprocessable(str(error), field=f"calendar.{error.field}") from None
 
     def handle() -> Outcome:
         desk = desk_of(store, number)
@@ -123,7 +127,11 @@ def settings(store: Store, context: RequestContext, reseller_id: int | None) -> 
     return desk_of(store, number).settings_view()
 
 
-def categories_view(store: Store, context: RequestContext) -> dict[str, Any]:
+def categories_view(
+    store: Store, context: RequestContext, reseller_id: int | None
+) -> dict[str, Any]:
+    if reseller_id is not None or not context.principal.in_isp_realm:
+        context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.TICKET_MANAGE)
     return _categories_body(store)
 

@@ -33,6 +33,7 @@ from commands.support.common import (
 )
 from domain.access import Permission
 from domain.customer import Customer
+from domain.personal import reveal
 from domain.support import sla
 from domain.support.tickets import (
     MAX_ATTACHMENTS_PER_MESSAGE,
@@ -186,6 +187,11 @@ def open_ticket(store: Store, context: RequestContext, command: OpenTicket) -> C
     )
 
 
+def _subject(ticket: Ticket) -> UUID | None:
+    """Whose personal data a ticket's response shows (its stored copy is encrypted so)."""
+    return None if ticket.customer_id is None else UUID(ticket.customer_id)
+
+
 def _service_of(store: Store, service_id: UUID, customer_id: UUID) -> None:
     from domain.catalogue import CustomerService
 
@@ -210,7 +216,14 @@ def _on_ticket(
         context.principal.require(Permission.TICKET_MANAGE)
         act(ticket)
         number = ticket.reseller_number
-        return Outcome([ticket], ticket_view(ticket), tenant_of(store, number), number, status_code)
+        return Outcome(
+            [ticket],
+            ticket_view(ticket),
+            tenant_of(store, number),
+            number,
+            status_code,
+            personal_subject=_subject(ticket),
+        )
 
     return run_command(store, context, handle, request_fingerprint)
 
@@ -442,7 +455,7 @@ def _message_view(message: dict[str, Any]) -> dict[str, Any]:
         "author": message["author"],
         "author_kind": message["author_kind"],
         "visibility": message["visibility"],
-        "body": message["body"],
+        "body": reveal(message["body"]),
         "at": _iso(message["at"]),
         "attachments": [
             {k: a[k] for k in ("attachment_id", "filename", "content_type", "size_bytes", "sha256")}
@@ -462,8 +475,8 @@ def _base_view(ticket: Ticket) -> dict[str, Any]:
         "service_id": ticket.service_id,
         "invoice_id": ticket.invoice_id,
         "equipment": ticket.equipment,
-        "subject": ticket.subject,
-        "description": ticket.description,
+        "subject": reveal(ticket.subject),
+        "description": reveal(ticket.problem_description),
         "category": ticket.category,
         "priority": ticket.priority,
         "status": ticket.status,

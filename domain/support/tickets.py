@@ -28,6 +28,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import DomainError, InvalidTransition
 from domain.ids import derived_id
+from domain.personal import PersonalText
 
 STATUSES = (
     "new",
@@ -111,6 +112,12 @@ class Attachment:
         }
 
 
+def _personal(customer: tuple[str, str] | None, value: str) -> PersonalText | str:
+    """A customer's ticket text is the customer's personal data (encrypted with their key,
+    erased with them); an internal ticket's is not."""
+    return value if customer is None else PersonalText(UUID(customer[0]), value)
+
+
 def next_level(level: str) -> str | None:
     index = LEVELS.index(level)
     return LEVELS[index + 1] if index + 1 < len(LEVELS) else None
@@ -128,8 +135,8 @@ class Ticket(Aggregate):
         service_id: str | None
         invoice_id: str | None
         equipment: str | None
-        subject: str
-        description: str
+        subject: PersonalText | str
+        problem_description: PersonalText | str
         category: str
         priority: str
         opened_at: datetime
@@ -150,8 +157,8 @@ class Ticket(Aggregate):
         service_id: str | None,
         invoice_id: str | None,
         equipment: str | None,
-        subject: str,
-        description: str,
+        subject: PersonalText | str,
+        problem_description: PersonalText | str,
         category: str,
         priority: str,
         opened_at: datetime,
@@ -170,7 +177,7 @@ class Ticket(Aggregate):
         self.invoice_id = invoice_id
         self.equipment = equipment
         self.subject = subject
-        self.description = description
+        self.problem_description = problem_description
         self.category = category
         self.priority = priority
         self.opened_at = opened_at
@@ -232,8 +239,8 @@ class Ticket(Aggregate):
             service_id=references.get("service_id"),
             invoice_id=references.get("invoice_id"),
             equipment=references.get("equipment"),
-            subject=text(subject, "subject", MAX_SUBJECT),
-            description=text(description, "description"),
+            subject=_personal(customer, text(subject, "subject", MAX_SUBJECT)),
+            problem_description=_personal(customer, text(description, "description")),
             category=category,
             priority=priority,
             opened_at=at,
@@ -345,7 +352,7 @@ class Ticket(Aggregate):
         author: str
         author_kind: str
         visibility: str
-        body: str
+        body: PersonalText | str
         attachments: list[dict[str, Any]]
         at: datetime
 
@@ -356,7 +363,7 @@ class Ticket(Aggregate):
         author: str,
         author_kind: str,
         visibility: str,
-        body: str,
+        body: PersonalText | str,
         attachments: list[dict[str, Any]],
         at: datetime,
     ) -> None:
@@ -423,8 +430,15 @@ class Ticket(Aggregate):
                 )
             seen.add(entry["sha256"])
             recorded.append(entry)
+        customer = None if self.customer_id is None else (self.customer_id, "")
         self._add_message(
-            str(message_id), author, author_kind, visibility, text(body, "body"), recorded, at
+            str(message_id),
+            author,
+            author_kind,
+            visibility,
+            _personal(customer, text(body, "body")),
+            recorded,
+            at,
         )
         if author_kind == "customer" and self.status == "pending_customer":
             self._change_status("pending_customer", "in_progress", "the customer replied", at)

@@ -10,6 +10,7 @@ from typing import Any, ClassVar, LiteralString
 from psycopg import Cursor
 from psycopg import sql as pgsql
 
+from domain.personal import ERASED
 from projections.base import Handler, Projector
 from projections.envelope import Envelope
 
@@ -64,6 +65,22 @@ def _update(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope, sets: str, 
     _history(cur, schema, e)
 
 
+def _shown(value: Any) -> str:
+    """A ticket text as the feed opened it (a customer's personal data: plaintext or ERASED)."""
+    return value if isinstance(value, str) else ERASED
+
+
+def _customer_erased(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    cur.execute(
+        pgsql.SQL("UPDATE {}.tickets SET subject = %s WHERE customer_id = %s").format(schema),
+        (ERASED, e.aggregate_id),
+    )
+    cur.execute(
+        pgsql.SQL("UPDATE {}.messages SET body = %s WHERE customer_id = %s").format(schema),
+        (ERASED, e.aggregate_id),
+    )
+
+
 def _opened(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
     d = e.data
     status = "assigned" if (d.get("assignee") or d.get("queue")) else "new"
@@ -83,7 +100,7 @@ def _opened(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
             d["source"],
             d.get("customer_id"),
             d.get("portal_id"),
-            d["subject"],
+            _shown(d["subject"]),
             d["category"],
             d["priority"],
             status,
@@ -117,6 +134,22 @@ def _assigned(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
 
 def _message(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
     d = e.data
+    cur.execute(
+        pgsql.SQL(
+            "INSERT INTO {}.messages (message_id, ticket_id, customer_id, at, author_kind,"
+            " visibility, body, attachments) SELECT %s, ticket_id, customer_id, %s, %s, %s, %s,"
+            " %s FROM {}.tickets WHERE ticket_id = %s ON CONFLICT DO NOTHING"
+        ).format(schema, schema),
+        (
+            d["message_id"],
+            d["at"],
+            d["author_kind"],
+            d["visibility"],
+            _shown(d["body"]),
+            len(d.get("attachments") or []),
+            e.aggregate_id,
+        ),
+    )
     if d["visibility"] == "internal":
         _update(cur, schema, e, "internal_notes = internal_notes + 1")
         return
@@ -209,6 +242,7 @@ class SupportProjector(Projector):
         ("tickets", "ticket_id"),
         ("history", "position"),
         ("articles", "article_id"),
+        ("messages", "message_id"),
     )
     ddl = (
         "CREATE TABLE IF NOT EXISTS {schema}.tickets (ticket_id uuid PRIMARY KEY,"
@@ -232,6 +266,11 @@ class SupportProjector(Projector):
         " body text NOT NULL, tags text[] NOT NULL, search tsvector NOT NULL,"
         " updated_at timestamptz NOT NULL, version int NOT NULL)",
         "CREATE INDEX IF NOT EXISTS articles_search ON {schema}.articles USING gin (search)",
+        "CREATE TABLE IF NOT EXISTS {schema}.messages (message_id uuid PRIMARY KEY,"
+        " ticket_id uuid NOT NULL, customer_id uuid, at timestamptz NOT NULL,"
+        " author_kind text NOT NULL, visibility text NOT NULL, body text NOT NULL,"
+        " attachments int NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS messages_customer ON {schema}.messages (customer_id, at)",
     )
     handlers: ClassVar[dict[str, Handler]] = {
         "Ticket.Opened": _opened,
@@ -244,6 +283,7 @@ class SupportProjector(Projector):
         "Ticket.Closed": _closed,
         "Ticket.SlaBreached": _breached,
         "Ticket.ArticleLinked": _linked,
+        "Customer.PersonalDataErased": _customer_erased,
         "Article.Published": lambda cur, schema, e: _article(cur, schema, e, True),
         "Article.Revised": lambda cur, schema, e: _article(cur, schema, e, False),
     }

@@ -207,7 +207,7 @@ FROM {schema}.tickets WHERE reseller_id = ANY(%(resellers)s)
 
 
 def _seconds(value: Any) -> str | None:
-    return None if value is None else str(Decimal(value).normalize())
+    return None if value is None else format(Decimal(value).normalize(), "f")
 
 
 def _share(met: int, breached: int) -> str | None:
@@ -283,3 +283,60 @@ def support_metrics(conn: Connection[Any], reseller_ids: list[int]) -> dict[str,
             for r in members
         ],
     }
+
+
+def dashboard_block(conn: Connection[Any], reseller_id: int) -> dict[str, Any]:
+    """The dashboard's support block (seed §2.1 "Support Metrics"): open tickets by priority,
+    open tickets that breached an SLA target, and the resolution median."""
+    metrics = support_metrics(conn, [reseller_id])
+    by_priority: dict[str, int] = {}
+    for row in metrics["open_by_status_priority"].values():
+        for priority, n in row.items():
+            by_priority[priority] = by_priority.get(priority, 0) + n
+    breached = conn.execute(
+        pgsql.SQL(
+            "SELECT count(*) FROM {}.tickets WHERE reseller_id = %s AND status = ANY(%s)"
+            " AND (first_response_breached OR resolution_breached)"
+        ).format(_schema()),
+        (reseller_id, list(OPEN)),
+    ).fetchone()
+    return {
+        "tracked": True,
+        "open_tickets": metrics["open"],
+        "open_by_priority": by_priority,
+        "open_sla_breached": int(breached[0]) if breached else 0,
+        "resolution_median_s": metrics["resolution_s"]["median"],
+        "sla_attainment_percent": metrics["sla_attainment_percent"],
+    }
+
+
+def communications(
+    conn: Connection[Any], customer_id: str, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """A customer's communication log (seed §3.4): every customer-visible message on any of
+    their tickets, oldest first, with the ticket it belongs to (internal notes never)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            pgsql.SQL(
+                "SELECT m.*, t.number, t.subject, t.reseller_id FROM {schema}.messages m"
+                " JOIN {schema}.tickets t USING (ticket_id) WHERE m.customer_id = %s"
+                " AND m.visibility = 'public' ORDER BY m.at, m.message_id LIMIT %s OFFSET %s"
+            ).format(schema=_schema()),
+            (customer_id, limit, offset),
+        )
+        rows = cur.fetchall()
+    return [
+        {
+            "at": _iso(r["at"]),
+            "channel": "ticket",
+            "ticket_id": str(r["ticket_id"]),
+            "ticket_number": r["number"],
+            "subject": r["subject"],
+            "message_id": str(r["message_id"]),
+            "direction": "inbound" if r["author_kind"] == "customer" else "outbound",
+            "author_kind": r["author_kind"],
+            "body": r["body"],
+            "attachments": r["attachments"],
+        }
+        for r in rows
+    ]

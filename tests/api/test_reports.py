@@ -144,7 +144,7 @@ def test_dashboard_kpis_match_the_hand_computed_figures(client, history):
     assert board["service_distribution"] == {
         "internet": {"pending": 0, "active": 3, "suspended": 0, "limited": 0, "terminated": 0}
     }
-    assert board["support"]["tracked"] is False and board["support"]["open_tickets"] is None
+    assert board["support"]["tracked"] is True and board["support"]["open_tickets"] == 0
     assert board["recent_activity"] == []  # the history was made by the ISP, not the team
     months = {m["month"]: m for m in board["monthly_series"]}
     assert len(months) == 12

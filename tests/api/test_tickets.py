@@ -326,3 +326,241 @@ def test_idempotent_ticket_creation(client, desk):
     assert first.json() == again.json()
     other = client.post(BASE, headers=headers, json={**body, "subject": "other"})
     assert_problem(other, 422, "Idempotency-Key")
+
+
+def test_dashboard_support_block_counts_open_tickets(client, desk):
+    open_ticket(client, desk.headers(), source="internal", priority="urgent")
+    second = client.post(
+        BASE,
+        headers=desk.headers(),
+        json={"subject": "s", "description": "d", "category": "technical", "source": "internal"},
+    )
+    board = client.get(
+        "/reseller/api/dashboard",
+        headers=desk.headers(),
+        params={"wait_for_position": position(second)},
+    )
+    assert board.status_code == 200, board.text
+    support = board.json()["support"]
+    assert support["tracked"] is True
+    assert support["open_tickets"] == 2
+    assert support["open_by_priority"] == {"urgent": 1, "medium": 1}
+    assert support["open_sla_breached"] == 0
+
+
+def test_a_customers_ticket_texts_are_their_personal_data(
+    client, desk, store, isp_headers, database_url
+):
+    import psycopg
+
+    canary = f"canary-{uuid.uuid4().hex}"
+    customer = customer_of(client, desk.headers(), desk.number)
+    ticket = open_ticket(
+        client,
+        desk.headers(),
+        customer_id=customer["customer_id"],
+        subject=f"Subject {canary}",
+        description=f"Description {canary}",
+    )
+    url = f"{BASE}/{ticket['ticket_id']}"
+    said = client.post(
+        f"{url}/messages", headers=desk.headers(), json={"body": canary, "from_customer": True}
+    )
+    assert said.status_code == 201
+    # Stored encrypted: the plaintext is nowhere in the event store.
+    table = store.recorder.events_table_name
+    with psycopg.connect(database_url) as conn:
+        states = conn.execute(
+            f"SELECT state FROM {table} WHERE originator_id = %s", (ticket["ticket_id"],)
+        ).fetchall()
+    assert states and not any(canary.encode() in bytes(row[0]) for row in states)
+    # The audit trail withholds them.
+    audit = client.get(
+        "/reseller/api/audit/events",
+        headers=isp_headers,
+        params={"aggregate_id": ticket["ticket_id"], "wait_for_position": position(said)},
+    )
+    assert audit.status_code == 200, audit.text
+    assert audit.json() and canary not in audit.text
+
+    # Erasing the customer erases them on the ticket and in the read model.
+    cid = customer["customer_id"]
+    closed = client.post(
+        f"/reseller/api/customers/{cid}/status",
+        headers=desk.headers(),
+        json={"status": "inactive", "reason": "left"},
+    )
+    assert closed.status_code == 200, closed.text
+    erased = client.post(f"/reseller/api/customers/{cid}/erase", headers=isp_headers, json={})
+    assert erased.status_code == 200, erased.text
+    shown = client.get(url, headers=desk.headers()).json()
+    assert shown["subject"] == shown["description"] == "[erased]"
+    assert shown["messages"][-1]["body"] == "[erased]"
+    listed = client.get(
+        BASE, headers=desk.headers(), params={"wait_for_position": position(erased)}
+    ).json()
+    assert [t["subject"] for t in listed["items"] if t["ticket_id"] == ticket["ticket_id"]] == [
+        "[erased]"
+    ]
+    log = client.get(
+        "/reseller/api/support/communications",
+        headers=desk.headers(),
+        params={"customer_id": cid, "wait_for_position": position(erased)},
+    ).json()
+    assert [e["body"] for e in log] == ["[erased]"] and canary not in str(log)
+
+
+def test_support_report_in_every_format(client, desk):
+    import csv
+    import io
+
+    first = open_ticket(client, desk.headers(), source="internal", priority="urgent")
+    url = f"{BASE}/{first['ticket_id']}"
+    client.post(f"{url}/messages", headers=desk.headers(), json={"body": "on it"})
+    client.post(f"{url}/status", headers=desk.headers(), json={"status": "in_progress"})
+    done = client.post(f"{url}/resolve", headers=desk.headers(), json={"resolution": "ok"})
+    open_ticket(client, desk.headers(), source="internal", priority="low")
+    today = first["opened_at"][:10]
+    params = {
+        "date_from": today,
+        "date_to": today,
+        "wait_for_position": position(done) + 1,
+    }
+    report = client.get("/reseller/api/support/report", headers=desk.headers(), params=params)
+    assert report.status_code == 200, report.text
+    rows = {r["priority"]: r for r in report.json()["rows"]}
+    assert [r["priority"] for r in report.json()["rows"]] == SEED_PRIORITIES
+    assert (rows["urgent"]["opened"], rows["urgent"]["resolved"], rows["urgent"]["open"]) == (
+        1,
+        1,
+        0,
+    )
+    assert (rows["low"]["opened"], rows["low"]["open"]) == (1, 1)
+    assert report.json()["totals"]["opened"] == 2
+    as_csv = client.get(
+        "/reseller/api/support/report", headers=desk.headers(), params={**params, "format": "csv"}
+    )
+    table = list(csv.reader(io.StringIO(as_csv.text)))
+    assert table[0][0] == "priority" and table[-1][:2] == ["TOTAL", "2"]
+    for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF")):
+        got = client.get(
+            "/reseller/api/support/report", headers=desk.headers(), params={**params, "format": fmt}
+        )
+        assert got.status_code == 200 and got.content.startswith(magic)
+    bad = client.get(
+        "/reseller/api/support/report",
+        headers=desk.headers(),
+        params={"date_from": "2027-02-01", "date_to": "2027-01-01"},
+    )
+    assert_problem(bad, 422, "date_from")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"calendar": {"timezone": "Mars/Olympus"}}, "calendar.timezone"),
+        ({"calendar": {"opens": "18:00", "closes": "09:00"}}, "calendar.closes"),
+        ({"calendar": {"workdays": [9]}}, "calendar.workdays"),
+        ({"calendar": {"holidays": ["2027-02-30"]}}, "calendar.holidays"),
+        (
+            {"sla_targets": {"high": {"first_response_minutes": 90, "resolution_minutes": 60}}},
+            "sla_targets.high",
+        ),
+        (
+            {"sla_targets": {"p1": {"first_response_minutes": 1, "resolution_minutes": 2}}},
+            "sla_targets",
+        ),
+        ({"reopen_days": 0}, "reopen_days"),
+        ({"routing_rules": [{"priority": "emergency", "queue": "x", "extra": 1}]}, "routing_rules"),
+    ],
+)
+def test_bad_desk_settings_name_the_field_and_write_nothing(client, desk, body, field):
+    before = client.get("/reseller/api/support/settings", headers=desk.headers()).json()
+    response = client.put("/reseller/api/support/settings", headers=desk.headers(), json=body)
+    assert_problem(response, 422, field)
+    after = client.get("/reseller/api/support/settings", headers=desk.headers()).json()
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        (
+            "messages",
+            {"body": "x", "attachments": [{"filename": "a.txt", "content_base64": "@@"}]},
+            422,
+            "attachments.0.content_base64",
+        ),
+        (
+            "messages",
+            {
+                "body": "x",
+                "attachments": [
+                    {
+                        "filename": "a.txt",
+                        "content_base64": base64.b64encode(b"x" * 49_153).decode(),
+                    }
+                ],
+            },
+            413,
+            None,  # over the test app's body limit first
+        ),
+        ("messages", {"body": "x", "visibility": "secret"}, 422, "visibility"),
+        ("messages", {"body": ""}, 422, "body"),
+        ("status", {"status": "closed"}, 422, "status"),
+        ("assign", {}, 422, "assignee_user_id"),
+        ("assign", {"assignee_user_id": str(uuid.uuid4())}, 404, "assignee_user_id"),
+        ("confirm", {"satisfaction": 6}, 422, "satisfaction"),
+        ("resolve", {"resolution": "too early"}, 422, "status"),
+        ("articles", {"article_id": str(uuid.uuid4())}, 404, "article_id"),
+    ],
+)
+def test_bad_ticket_input_names_the_field_and_writes_nothing(
+    client, desk, path, body, status, field
+):
+    ticket = open_ticket(client, desk.headers(), source="internal")
+    url = f"{BASE}/{ticket['ticket_id']}"
+    response = client.post(f"{url}/{path}", headers=desk.headers(), json=body)
+    assert_problem(response, status, field)
+    assert client.get(url, headers=desk.headers()).json()["version"] == ticket["version"]
+
+
+def test_communication_log_per_customer(client, desk, store):
+    customer = customer_of(client, desk.headers(), desk.number)
+    cid = customer["customer_id"]
+    first = open_ticket(client, desk.headers(), customer_id=cid, source="customer")
+    second = open_ticket(client, desk.headers(), customer_id=cid, subject="Invoice question")
+    for ticket, body, from_customer, visibility in (
+        (first, "It is down", True, "public"),
+        (first, "checked the DSLAM", False, "internal"),
+        (second, "Your invoice is correct", False, "public"),
+        (first, "Fixed on our side", False, "public"),
+    ):
+        last = client.post(
+            f"{BASE}/{ticket['ticket_id']}/messages",
+            headers=desk.headers(),
+            json={"body": body, "from_customer": from_customer, "visibility": visibility},
+        )
+        assert last.status_code == 201, last.text
+    log = client.get(
+        "/reseller/api/support/communications",
+        headers=desk.headers(),
+        params={"customer_id": cid, "wait_for_position": position(last)},
+    )
+    assert log.status_code == 200, log.text
+    entries = log.json()
+    assert [(e["body"], e["direction"]) for e in entries] == [
+        ("It is down", "inbound"),
+        ("Your invoice is correct", "outbound"),
+        ("Fixed on our side", "outbound"),
+    ]
+    assert {e["ticket_number"] for e in entries} == {first["number"], second["number"]}
+    other = new_reseller(store)
+    assert_problem(
+        client.get(
+            "/reseller/api/support/communications",
+            headers=other.headers(),
+            params={"customer_id": cid},
+        ),
+        404,
+    )

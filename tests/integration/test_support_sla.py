@@ -185,3 +185,29 @@ def test_resolved_ticket_auto_closes_after_the_desks_days(setup, store, database
     assert sweep_support((at + timedelta(days=5)).isoformat(), number)["closed"] == 1
     found = ticket(store, ticket_id)
     assert found.status == "closed" and found.breaches == []
+
+
+def test_the_support_projection_rebuilt_from_the_log_equals_the_live_one(
+    setup, store, database_url
+):
+    from replays.diff import diff_schemas
+    from replays.rebuild import drop_schema, rebuild
+
+    number = setup.number
+    desk(store, number, auto_escalate=True)
+    ticket_id = opened(store, number, FRIDAY_1630)
+    agent = context(reseller_principal(number), now=FRIDAY_1630 + timedelta(minutes=1))
+    add_message(store, agent, ticket_id, AddMessage(body="internal", visibility="internal"))
+    projected(database_url, store)
+    sweep_support(datetime(2027, 1, 13, 9, tzinfo=UTC).isoformat(), number)
+    projected(database_url, store)
+    head = store.recorder.max_notification_id()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        rebuild(store, conn, SupportProjector, 500, "support_rebuilt", stop=head)
+        try:
+            diffs = diff_schemas(conn, SupportProjector, "proj_support", "support_rebuilt")
+        finally:
+            drop_schema(conn, "support_rebuilt")
+    assert all(d.left_rows == d.right_rows for d in diffs), diffs
+    assert all(not d.only_in_left and not d.only_in_right for d in diffs), diffs
+    assert next(d for d in diffs if d.table == "tickets").left_rows >= 1
