@@ -108,7 +108,9 @@ def serve(
         start_jobs(
             runtime.store,
             runtime.database_url,
-            make_broker(settings.broker_url, settings.broker_namespace),
+            make_broker(
+                settings.broker_url, settings.broker_namespace, settings.worker_heartbeat_timeout_s
+            ),
         )
     bind_host = host or settings.host
     bind_port = port if port is not None else settings.port

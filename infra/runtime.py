@@ -43,6 +43,7 @@ from infra.jobs import (
     make_broker,
     payout_cycle_job,
     scheduled_reports_job,
+    start_heartbeat,
     start_jobs,
     support_sweep_job,
 )
@@ -312,7 +313,8 @@ def relay_for(runtime: Runtime) -> Relay:
 def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
     """Dramatiq workers for this process's jobs, plus the periodic expiry sweep."""
     s = runtime.settings
-    broker = make_broker(s.broker_url, s.broker_namespace)
+    broker = make_broker(s.broker_url, s.broker_namespace, s.worker_heartbeat_timeout_s)
+    start_heartbeat(broker, stopping)
     policy = PayoutPolicy(isp_country=s.isp_country, fx_max_age=timedelta(hours=s.fx_max_age_hours))
     start_jobs(runtime.store, runtime.database_url, broker, policy)
     worker = Worker(broker, worker_threads=s.worker_threads)

@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     )
     broker_namespace: str = Field(default="ledger", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     worker_threads: int = Field(default=4, ge=1, le=64)
+    worker_heartbeat_timeout_s: int = Field(
+        default=10,
+        ge=2,
+        le=3_600,
+        description="A worker silent this long is dead: its unfinished jobs run again",
+    )
     expiry_sweep_s: int = Field(default=60, ge=1, le=3_600)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
