@@ -79,6 +79,7 @@ class Runtime:
             read_wait_max_ms=s.read_wait_max_ms,
             max_body_bytes=s.max_body_bytes,
             audit_export_max_rows=s.audit_export_max_rows,
+            ready_max_lag_s=s.ready_max_lag_s,
             disputes=DisputeConfig(
                 interest_rate_percent=s.dispute_interest_rate_percent,
                 max_document_bytes=s.dispute_document_max_bytes,

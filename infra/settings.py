@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     read_wait_max_ms: int = Field(default=5_000, ge=0, le=60_000)
     projector_batch_size: int = Field(default=500, ge=1, le=10_000)
     projector_poll_ms: int = Field(default=100, ge=1, le=10_000)
+    ready_max_lag_s: int = Field(
+        default=60,
+        ge=1,
+        le=86_400,
+        description="/readyz is 503 once a projector's oldest unapplied event is older than this",
+    )
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_poll_ms: int = Field(default=100, ge=1, le=10_000)
     secret_key: str | None = Field(

@@ -29,6 +29,7 @@ from projections.base import (
     tenant_positions,
 )
 from projections.envelope import Envelope, envelope_from_notification
+from projections.parking import parked_tenants
 from projections.personal import unsealer_of
 
 log = structlog.get_logger(__name__)
@@ -163,13 +164,25 @@ def reconcile_with_published(
 ) -> int:
     """Fetch from the store whatever the relay published that this projection lacks."""
     applied = tenant_positions(conn, projector)
+    parked = parked_tenants(conn, projector.live_schema())
     repaired = 0
     for tenant, position in sorted(published.items()):
-        if applied.get(tenant, 0) < position:
+        if applied.get(tenant, 0) < position and tenant not in parked:
             repaired += repair_tenant(
                 store, conn, projector, tenant, applied.get(tenant, 0), position, batch_size
             )
     return repaired
+
+
+def resume_parked(
+    store: Store, conn: Connection[Any], projectors: Sequence[type[Projector]], batch_size: int
+) -> None:
+    """What a feed does when it starts: try every parked tenant again (a fixed projector then
+    catches them up; see projections.parking)."""
+    from projections.resume import retry_parked  # it reads the store through this module
+
+    for projector in projectors:
+        retry_parked(store, conn, projector, batch_size)
 
 
 def run_store_feed(
@@ -187,6 +200,7 @@ def run_store_feed(
     while not stopping.is_set():
         try:
             with connect() as conn:
+                resume_parked(store, conn, projectors, batch_size)
                 while not stopping.is_set():
                     read = 0
                     for projector in projectors:
@@ -221,6 +235,7 @@ def run_kafka_feed(
     stats = stats if stats is not None else FeedStats()
     idle_polls = 0
     with connect() as conn:
+        resume_parked(store, conn, [projector], batch_size)
         while not stopping.is_set():
             batches = consumer.poll(timeout_ms=poll_ms, max_records=batch_size)
             envelopes: list[Envelope] = []
