@@ -61,7 +61,13 @@ def is_transient(error: BaseException, conn: Connection[Any]) -> bool:
 
 
 def error_text(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}".strip()
+    """What is recorded and logged. For a database error only its primary message: the detail
+    can quote the row (e.g. "Failing row contains ..."), and personal data must stay out of
+    places an erasure does not reach."""
+    message = str(error)
+    if isinstance(error, psycopg.Error) and error.diag.message_primary:
+        message = f"{error.diag.message_primary} (SQLSTATE {error.diag.sqlstate})"
+    text = f"{type(error).__name__}: {message}".strip()
     return storable_text(text)[:MAX_ERROR_CHARS]
 
 

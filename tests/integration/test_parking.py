@@ -33,7 +33,7 @@ from projections.base import Projector, apply_batch, tenant_positions
 from projections.customers import CustomersProjector
 from projections.envelope import Envelope
 from projections.feeds import read_envelopes, run_store_feed
-from projections.parking import parked_tenants
+from projections.parking import error_text, parked_tenants
 from projections.personal import unsealer_of
 from projections.registry import PROJECTORS
 from replays.diff import diff_schemas
@@ -321,3 +321,15 @@ def test_a_nul_in_a_stored_customer_name_projects_and_diffs_clean(world: World) 
         )
         drop_schema(conn, shadow)
     assert json.loads(world.client.get("/readyz").text)["status"] == "ready"
+
+
+def test_a_database_error_is_recorded_without_the_row_it_quotes(world: World) -> None:
+    """A constraint's detail quotes the failing row (personal data an erasure would not reach)."""
+    with psycopg.connect(world.url, autocommit=True) as conn:
+        conn.execute("CREATE TEMP TABLE named (name text CHECK (name <> 'Secret Ann'))")
+        with pytest.raises(psycopg.Error) as raised:
+            conn.execute("INSERT INTO named VALUES ('Secret Ann')")
+    assert "Secret Ann" in str(raised.value)
+    text = error_text(raised.value)
+    assert text.startswith("CheckViolation: new row for relation") and "23514" in text
+    assert "Secret Ann" not in text
