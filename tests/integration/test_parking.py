@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -28,21 +29,24 @@ from domain.customer import Customer
 from infra import cli
 from infra.auth_store import FernetBox, PostgresSessionStore, PostgresThrottle
 from infra.event_store import LedgerStore
+from infra.relay import Relay, published_positions
 from infra.settings import get_settings
 from projections.base import Projector, apply_batch, tenant_positions
 from projections.customers import CustomersProjector
 from projections.envelope import Envelope
-from projections.feeds import read_envelopes, run_store_feed
+from projections.feeds import read_envelopes, run_kafka_feed, run_store_feed
 from projections.parking import error_text, parked_tenants
 from projections.personal import unsealer_of
 from projections.registry import PROJECTORS
+from projections.resume import retry_parked
 from replays.diff import diff_schemas
 from replays.rebuild import drop_schema, rebuild
 from tests.conftest import TEST_SECRET_KEY, prepared_store
 from tests.support.builders import Tenant, context, new_reseller, reseller_principal
+from tests.support.kafka_path import consumer
 from tests.support.privacy import PRIVACY_ENV
 from tests.support.projection_checks import assert_projections_equal_rebuild
-from tests.support.services import throwaway_database
+from tests.support.services import Broker, throwaway_database
 
 REGISTERED = "Customer.Registered"
 TIMEOUT_S = 20.0
@@ -333,3 +337,68 @@ def test_a_database_error_is_recorded_without_the_row_it_quotes(world: World) ->
     text = error_text(raised.value)
     assert text.startswith("CheckViolation: new row for relation") and "23514" in text
     assert "Secret Ann" not in text
+
+
+def test_the_kafka_feed_parks_a_tenant_and_resumes_it_once_fixed(
+    world: World, broker: Broker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relay, Tansu and `run_kafka_feed` for the customers projector."""
+    topic = f"parking.{uuid.uuid4().hex[:8]}"
+    bad = new_reseller(world.store)
+    good = new_reseller(world.store)
+    original = CustomersProjector.handlers[REGISTERED]
+    monkeypatch.setitem(CustomersProjector.handlers, REGISTERED, raising_for(bad.number, original))
+    stopping = threading.Event()
+    relay = Relay(world.store, world.url, broker.bootstrap, topic, 2, 100, 0.02)
+
+    def published() -> dict[int, int]:
+        with psycopg.connect(world.url, autocommit=True) as conn:
+            return published_positions(conn)
+
+    group = consumer(broker.bootstrap, topic, f"{topic}.customers")
+    threads = [
+        threading.Thread(target=relay.run, args=(stopping,), daemon=True),
+        threading.Thread(
+            target=run_kafka_feed,
+            args=(
+                world.store,
+                lambda: psycopg.connect(world.url, autocommit=True),
+                CustomersProjector,
+                group,
+                published,
+                100,
+                100,
+                stopping,
+            ),
+            daemon=True,
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    try:
+        add_customer(world.store, bad, "Bad-1")
+        add_customer(world.store, good, "Good-1")
+        add_customer(world.store, bad, "Bad-2")
+        add_customer(world.store, good, "Good-2")
+        wait_for(lambda: world.customers_of(good.number) == ["Good-1", "Good-2"], "good tenant")
+        assert list(world.parked()) == [bad.number]
+        assert world.customers_of(bad.number) == []
+
+        monkeypatch.setitem(CustomersProjector.handlers, REGISTERED, original)
+        with psycopg.connect(world.url, autocommit=True) as conn:
+            (outcome,) = retry_parked(world.store, conn, CustomersProjector, 100)
+        assert (outcome.tenant, outcome.resumed) == (bad.number, True)
+        assert world.customers_of(bad.number) == ["Bad-1", "Bad-2"]
+        add_customer(world.store, bad, "Bad-3")  # through Kafka again, in order
+        wait_for(lambda: world.customers_of(bad.number)[-1:] == ["Bad-3"], "resumed tenant")
+        assert all(t.is_alive() for t in threads)
+    finally:
+        stopping.set()
+        for thread in threads:
+            thread.join(timeout=20)
+        group.close()
+    with psycopg.connect(world.url, autocommit=True) as conn:
+        rebuild(world.store, conn, CustomersProjector, 100, target_schema="kafka_parking_check")
+        diffs = diff_schemas(conn, CustomersProjector, "proj_customers", "kafka_parking_check")
+        assert all(t.equal for t in diffs), diffs
+        drop_schema(conn, "kafka_parking_check")
