@@ -42,6 +42,7 @@ class ApiConfig:
     read_wait_max_ms: int = 5_000
     max_body_bytes: int = 65_536
     audit_export_max_rows: int = 100_000
+    ready_max_lag_s: float = 60.0
     disputes: DisputeConfig = field(default_factory=DisputeConfig)
     trusted_proxies: tuple[IPNetwork, ...] = ()
     """Peers whose X-Forwarded-For is believed (LEDGER_TRUSTED_PROXIES); none by default."""

@@ -39,7 +39,9 @@ from infra.runtime import (
 from infra.settings import get_settings
 from projections.base import Projector
 from projections.registry import PROJECTORS
+from projections.resume import retry_parked as resume_parked_tenants
 from projections.statements import Knowledge
+from projections.status import projector_statuses
 from replays.as_of import SchemaRefused, build_as_of, check_auditor_schema, position_at
 from replays.diff import diff_by_key
 from replays.rebuild import drop_schema, rebuild
@@ -163,10 +165,20 @@ def project(
     projector: Annotated[
         list[str] | None, typer.Option(help="Projector name(s); all by default")
     ] = None,
+    retry_parked: Annotated[
+        bool,
+        typer.Option(
+            "--retry-parked",
+            help="Apply parked tenants' events again (unparking those that now apply) and exit",
+        ),
+    ] = False,
 ) -> None:
-    """Run projectors, fed from Kafka (one consumer group each) or straight from the store."""
+    """Run projectors, fed from Kafka (one consumer group each) or straight from the store.
+    Each start first retries the tenants a projector parked (see `ledger status`)."""
     runtime = _runtime()
     projectors = _projectors(projector)
+    if retry_parked:
+        _retry_parked(runtime, projectors)
     stopping = _stop_on_signals()
     try:
         if feed == "kafka":
@@ -179,6 +191,56 @@ def project(
     finally:
         stopping.set()
         runtime.close()
+
+
+def _retry_parked(runtime: Runtime, projectors: list[type[Projector]]) -> None:
+    try:
+        with runtime.connect() as conn:
+            outcomes = [
+                outcome
+                for p in projectors
+                for outcome in resume_parked_tenants(
+                    runtime.store, conn, p, runtime.settings.projector_batch_size
+                )
+            ]
+    finally:
+        runtime.close()
+    for outcome in outcomes:
+        if outcome.still_parked is None:
+            state = "resumed"
+        else:
+            state = f"still parked at {outcome.still_parked.position}: {outcome.still_parked.error}"
+        typer.echo(
+            f"{outcome.projector}: tenant {outcome.tenant} {state} ({outcome.applied} applied)"
+        )
+    if not outcomes:
+        typer.echo("no parked tenants")
+    raise typer.Exit(1 if any(o.still_parked is not None for o in outcomes) else 0)
+
+
+@app.command()
+def status() -> None:
+    """Per projector: position, lag behind the store (events and seconds), parked tenants and
+    the last error; exit 1 when any projector is parked or lags beyond LEDGER_READY_MAX_LAG_S."""
+    runtime = _runtime()
+    try:
+        with runtime.connect() as conn:
+            statuses = projector_statuses(runtime.store, conn, list(PROJECTORS.values()))
+    finally:
+        runtime.close()
+    max_lag_s = runtime.settings.ready_max_lag_s
+    degraded = False
+    typer.echo(f"{'projector':<16} {'position':>10} {'lag':>8} {'lag s':>8}  parked")
+    for s in statuses:
+        parked = ", ".join(f"{p.tenant}@{p.position}" for p in s.parked) or "-"
+        typer.echo(
+            f"{s.projector:<16} {s.position:>10} {s.lag_events:>8} {s.lag_seconds:>8.1f}  {parked}"
+        )
+        if s.last_error is not None:
+            typer.echo(f"  last error: {s.last_error}")
+        degraded = degraded or bool(s.problems(max_lag_s))
+    typer.echo("degraded" if degraded else "ok")
+    raise typer.Exit(1 if degraded else 0)
 
 
 def _instant(value: str) -> datetime:
@@ -248,6 +310,9 @@ def replay(
         f"{report.projector}: {report.events:,} events in {report.seconds:.2f}s "
         f"({report.events_per_second:,.0f} events/s) -> schema {target} ({where})"
     )
+    if report.parked:
+        tenants = ", ".join(str(t) for t in report.parked)
+        typer.echo(f"{report.projector}: parked tenant(s) {tenants} (see `ledger status`)")
 
 
 @app.command()

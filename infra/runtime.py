@@ -92,6 +92,7 @@ class Runtime:
                 per_tenant=s.read_waiters_per_tenant,
                 total=s.read_waiters_max,
             ),
+            ready_max_lag_s=s.ready_max_lag_s,
             disputes=DisputeConfig(
                 interest_rate_percent=s.dispute_interest_rate_percent,
                 max_document_bytes=s.dispute_document_max_bytes,

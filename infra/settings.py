@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     )
     projector_batch_size: int = Field(default=500, ge=1, le=10_000)
     projector_poll_ms: int = Field(default=100, ge=1, le=10_000)
+    ready_max_lag_s: int = Field(
+        default=60,
+        ge=1,
+        le=86_400,
+        description="/readyz is 503 once a projector's oldest unapplied event is older than this",
+    )
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_poll_ms: int = Field(default=100, ge=1, le=10_000)
     secret_key: str | None = Field(

@@ -12,12 +12,24 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
+from uuid import UUID
 
+import structlog
 from psycopg import Connection, Cursor
 from psycopg import sql as pgsql
 
-from projections.envelope import Envelope
-from projections.personal import Unsealer, open_envelope
+from projections.envelope import Envelope, storable
+from projections.parking import (
+    PARKED_DDL,
+    HandlerFailed,
+    error_text,
+    is_transient,
+    park,
+    parked_in,
+)
+from projections.personal import ERASURE_EVENTS, Unsealer, open_envelope
+
+log = structlog.get_logger(__name__)
 
 Handler = Callable[[Cursor[Any], pgsql.Identifier, Envelope], None]
 STORE_FEED = "store"
@@ -68,6 +80,7 @@ TRACKING_DDL = (
     "(tenant bigint PRIMARY KEY, position bigint NOT NULL)",
     "CREATE TABLE IF NOT EXISTS {schema}.feed_position "
     "(feed text PRIMARY KEY, position bigint NOT NULL)",
+    *PARKED_DDL,
 )
 
 
@@ -105,32 +118,92 @@ def apply_batch(
     feed_position: int | None = None,
     check_gaps: bool = False,
     unsealer: Unsealer | None = None,
+    resume: frozenset[int] = frozenset(),
 ) -> int:
     """Apply envelopes in one transaction; returns how many were applied (not skipped).
 
     With `check_gaps`, an envelope whose `tenant_previous` is beyond what was applied raises
     `TenantGap` and the whole batch rolls back. `feed_position` records the store feed's read
     position in the same transaction. With `unsealer`, personal values are opened first.
+
+    A handler that raises (other than a transient database error) parks its tenant (see
+    `projections.parking`): the batch is rolled back and applied again without that tenant's
+    events from the failing one on, so every other tenant's events still apply, in order.
+    Parked tenants' events are skipped, except for tenants in `resume` (a retry).
     """
-    if unsealer is not None:
-        envelopes = [open_envelope(e, unsealer) for e in envelopes]
     ident = pgsql.Identifier(schema or projector.live_schema())
+    failed: dict[int, HandlerFailed] = {}
+    while True:
+        try:
+            return _apply_once(
+                conn,
+                projector,
+                envelopes,
+                ident,
+                feed_position,
+                check_gaps,
+                unsealer,
+                resume,
+                failed,
+            )
+        except HandlerFailed as failure:
+            tenant = failure.envelope.tenant
+            if tenant in failed:  # cannot happen: its events are skipped on the next attempt
+                raise
+            failed[tenant] = failure
+            log.error(
+                "projector.tenant_parked",
+                projector=projector.name,
+                schema=ident.as_string(),
+                tenant=tenant,
+                position=failure.envelope.position,
+                event_type=failure.envelope.event_type,
+                error=error_text(failure.error),
+            )
+
+
+def _apply_once(
+    conn: Connection[Any],
+    projector: type[Projector],
+    envelopes: Sequence[Envelope],
+    ident: pgsql.Identifier,
+    feed_position: int | None,
+    check_gaps: bool,
+    unsealer: Unsealer | None,
+    resume: frozenset[int],
+    failed: dict[int, HandlerFailed],
+) -> int:
     applied = 0
     with conn.transaction(), conn.cursor() as cur:
         # Shared with other batches, exclusive for a rebuild's swap (see replays.rebuild).
         cur.execute("SELECT pg_advisory_xact_lock_shared(%s)", (projector_lock_key(projector),))
         positions = _lock_positions(cur, ident, (e.tenant for e in envelopes))
+        # Read once the tenants are locked, so a retry's unparking is seen (projections.resume).
+        waiting = parked_in(cur, ident, positions) - resume
         changed: set[int] = set()
         for envelope in envelopes:
             current = positions[envelope.tenant]
-            if envelope.position <= current:
+            failure = failed.get(envelope.tenant)
+            if (
+                envelope.tenant in waiting
+                or envelope.position <= current
+                or (failure is not None and envelope.position >= failure.envelope.position)
+            ):
+                if unsealer is not None and envelope.event_type in ERASURE_EVENTS:
+                    unsealer.forget(UUID(envelope.aggregate_id))  # as opening it would
                 continue
             previous = envelope.tenant_previous
             if check_gaps and previous is not None and previous > current:
                 raise TenantGap(envelope.tenant, current, envelope)
             handler = projector.handlers.get(envelope.event_type, projector.fallback)
             if handler is not None:
-                handler(cur, ident, envelope)
+                try:
+                    opened = envelope if unsealer is None else open_envelope(envelope, unsealer)
+                    handler(cur, ident, storable(opened))
+                except Exception as error:
+                    if is_transient(error, conn):
+                        raise
+                    raise HandlerFailed(envelope, error) from error
                 applied += 1
             positions[envelope.tenant] = envelope.position
             changed.add(envelope.tenant)
@@ -141,6 +214,8 @@ def apply_batch(
                 ),
                 [(positions[t], t) for t in sorted(changed)],
             )
+        for tenant in sorted(failed):
+            park(cur, ident, failed[tenant].envelope, failed[tenant].error)
         if feed_position is not None:
             cur.execute(
                 pgsql.SQL(
@@ -172,6 +247,13 @@ def tenant_positions(
     return {int(t): int(p) for t, p in rows.fetchall()}
 
 
+def _is_parked(conn: Connection[Any], ident: pgsql.Identifier, tenant: int) -> bool:
+    row = conn.execute(
+        pgsql.SQL("SELECT 1 FROM {}.parked WHERE tenant = %s").format(ident), (tenant,)
+    ).fetchone()
+    return row is not None
+
+
 def has_reached(
     conn: Connection[Any], projector: type[Projector], position: int, tenant: int | None
 ) -> bool:
@@ -182,9 +264,13 @@ def has_reached(
     position, or the relay has published past it and each tenant concerned has been applied up
     to what the relay published for it (nothing of it at or below the position is missing).
     """
-    if feed_position(conn, projector) >= position:
-        return True
     ident = pgsql.Identifier(projector.live_schema())
+    # The store feed reads past a parked tenant's events: for that tenant only its own
+    # position counts.
+    if feed_position(conn, projector) >= position and (
+        tenant is None or not _is_parked(conn, ident, tenant)
+    ):
+        return True
     if tenant is not None:
         row = conn.execute(
             pgsql.SQL("SELECT position FROM {}.tenant_position WHERE tenant = %s").format(ident),

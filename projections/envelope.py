@@ -7,8 +7,9 @@ so a projection built from either is the same. Amounts stay exact: Decimals trav
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -94,3 +95,43 @@ def envelope_from_notification(transcoder: Transcoder, notification: Notificatio
         actor={k: v for k, v in metadata.items() if k not in ("tenant", "owner")},
         data=data,
     )
+
+
+UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+"""What PostgreSQL text and jsonb refuse: NUL, and surrogates (no UTF-8 encoding)."""
+REPLACEMENT = "\ufffd"
+
+
+def storable_text(text: str) -> str:
+    """The text with each NUL and lone surrogate replaced by U+FFFD: always the same result,
+    so a live projection and its rebuild agree."""
+    if "\x00" not in text and text.isascii():
+        return text
+    return UNSTORABLE_TEXT.sub(REPLACEMENT, text)
+
+
+def _storable(value: Any) -> Any:
+    """The value with every string (keys too) storable; the very same object when it was."""
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, Mapping):
+        cleaned = {storable_text(str(k)): _storable(v) for k, v in value.items()}
+        same = len(cleaned) == len(value) and all(
+            k in value and cleaned[k] is value[k] for k in cleaned
+        )
+        return value if same else cleaned
+    if isinstance(value, list):
+        items = [_storable(v) for v in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
+    return value
+
+
+def storable(envelope: Envelope) -> Envelope:
+    """The envelope as a projector may write it to PostgreSQL. The store accepts any text;
+    PostgreSQL text columns do not, so every projector gets this one deterministic mapping
+    (applied by `projections.base.apply_batch`, live and in rebuilds alike)."""
+    data = _storable(envelope.data)
+    actor = _storable(envelope.actor)
+    if data is envelope.data and actor is envelope.actor:
+        return envelope
+    return replace(envelope, data=data, actor=actor)

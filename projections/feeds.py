@@ -32,6 +32,7 @@ from projections.base import (
 )
 from projections.envelope import Envelope, envelope_from_notification
 from projections.outage import MAX_BACKOFF_S, Outage
+from projections.parking import parked_tenants
 from projections.personal import unsealer_of
 
 log = structlog.get_logger(__name__)
@@ -166,9 +167,10 @@ def reconcile_with_published(
 ) -> int:
     """Fetch from the store whatever the relay published that this projection lacks."""
     applied = tenant_positions(conn, projector)
+    parked = parked_tenants(conn, projector.live_schema())
     repaired = 0
     for tenant, position in sorted(published.items()):
-        if applied.get(tenant, 0) < position:
+        if applied.get(tenant, 0) < position and tenant not in parked:
             repaired += repair_tenant(
                 store, conn, projector, tenant, applied.get(tenant, 0), position, batch_size
             )
@@ -179,6 +181,17 @@ FEED_DATABASE_ERRORS: tuple[type[BaseException], ...] = (psycopg.Error, Persiste
 """What a feed rides out with backoff: the database down, restarting, refusing connections
 ("too many clients") or a pool with no connection free in time (`PoolTimeout` is one)."""
 FEED_KAFKA_ERRORS: tuple[type[BaseException], ...] = (KafkaError,)
+
+
+def resume_parked(
+    store: Store, conn: Connection[Any], projectors: Sequence[type[Projector]], batch_size: int
+) -> None:
+    """What a feed does when it starts: try every parked tenant again (a fixed projector then
+    catches them up; see projections.parking)."""
+    from projections.resume import retry_parked  # it reads the store through this module
+
+    for projector in projectors:
+        retry_parked(store, conn, projector, batch_size)
 
 
 def run_store_feed(
@@ -197,6 +210,7 @@ def run_store_feed(
     while not stopping.is_set():
         try:
             with connect() as conn:
+                resume_parked(store, conn, projectors, batch_size)
                 while not stopping.is_set():
                     read = 0
                     for projector in projectors:
@@ -254,8 +268,13 @@ def run_kafka_feed(
     stats = stats if stats is not None else FeedStats()
     outages = outages if outages is not None else FeedOutages.new()
     idle_polls = 0
+    resumed = False
     while not stopping.is_set():
         try:
+            if not resumed:
+                with connect() as conn:
+                    resume_parked(store, conn, [projector], batch_size)
+                resumed = True
             envelopes = _poll_envelopes(consumer, projector, batch_size, poll_ms)
             outages.kafka.recovered()
             applied_before = stats.applied_from_kafka + stats.repaired_from_store

@@ -3,6 +3,8 @@
 Readers keep seeing the old tables until the swap transaction commits; live batches wait for
 the swap (they hold the projector's advisory lock shared, the swap holds it exclusively), and
 the rebuild catches up to the head of the log inside that transaction, so nothing is lost.
+An event the projector cannot apply parks its tenant in the rebuilt schema, exactly as the live
+feed would (see projections.parking); the report names those tenants.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from psycopg import sql as pgsql
 from projections.base import Projector, projector_lock_key
 from projections.bi import BI_LOCK_KEY, refresh_views
 from projections.feeds import Store, catch_up_from_store
+from projections.parking import parked_tenants
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +30,8 @@ class RebuildReport:
     events: int
     seconds: float
     swapped: bool
+    parked: tuple[int, ...] = ()
+    """Tenants the projector could not apply (parked in the rebuilt schema, as live would)."""
 
     @property
     def events_per_second(self) -> float:
@@ -84,6 +89,12 @@ def rebuild(
             refresh_views(conn)
             drop_schema(conn, retired)
         swapped = True
+    schema = live if swapped else shadow
     return RebuildReport(
-        projector.name, live if swapped else shadow, events, time.perf_counter() - started, swapped
+        projector.name,
+        schema,
+        events,
+        time.perf_counter() - started,
+        swapped,
+        tuple(parked_tenants(conn, schema)),
     )
