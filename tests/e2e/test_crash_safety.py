@@ -38,6 +38,7 @@ from tests.support.projection_checks import (
     wait_until_caught_up,
 )
 from tests.support.services import throwaway_database
+from tests.support.tickets import ticket
 
 COMMANDS = 2_200
 
@@ -45,6 +46,8 @@ COMMANDS = 2_200
 def command_stream(store, tenants, count: int, rng: random.Random, done: list[int]) -> None:
     customers: dict[int, list[uuid.UUID]] = {t.number: [] for t in tenants}
     disputed: set[int] = set()
+    for tenant in tenants:
+        ticket(store, tenant.number, state="in_progress")  # so the support projection has rows
     for i in range(count):
         tenant = rng.choice(tenants)
         admin = reseller_principal(tenant.number, Role.ADMIN)

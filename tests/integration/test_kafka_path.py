@@ -33,6 +33,7 @@ from tests.support.projection_checks import (
     wait_until_caught_up,
 )
 from tests.support.services import throwaway_database
+from tests.support.tickets import ticket
 
 TOPIC = "ledger.events.test"
 
@@ -95,6 +96,7 @@ def make_history(store, tenants, customers_each=5):
                 ),
             )
         pay_out_a_cycle(store, tenant)
+        ticket(store, tenant.number, state="in_progress")
 
 
 @pytest.fixture
