@@ -10,14 +10,13 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, field_validator
 
 from commands.auth import AuthServices, hash_password, revoke_sessions
 from commands.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
-from commands.models import CommandModel
+from commands.models import AwareDatetime, CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
@@ -55,6 +54,16 @@ class ModifyUser(CommandModel):
     ip_whitelist: list[str] | None = Field(default=None, max_length=50)
     department: str | None = Field(default=None, max_length=100)
 
+    @field_validator("email", "role", "permissions", "allowed_customer_ids", "ip_whitelist")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Leaving a field out keeps it; null has no meaning here (send [] to clear a list).
+        if value is None:
+            raise ValueError(
+                "must not be null: leave it out to keep it, or send [] to clear a list"
+            )
+        return value
+
 
 class DisableUser(CommandModel):
     reason: str | None = Field(default=None, max_length=500)
@@ -62,7 +71,7 @@ class DisableUser(CommandModel):
 
 class GrantPermission(CommandModel):
     permission: str
-    expires_at: datetime
+    expires_at: AwareDatetime
 
 
 class SecuritySettings(CommandModel):
