@@ -10,9 +10,10 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import EmailStr, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from commands.auth import AuthServices, hash_password, revoke_sessions
 from commands.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
@@ -45,13 +46,15 @@ class CreateUser(CommandModel):
 
 
 class ModifyUser(CommandModel):
-    email: EmailStr | None = Field(default=None, max_length=254)
+    email: Annotated[EmailStr, Field(max_length=254)] | SkipJsonSchema[None] = None
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
-    role: str | None = None
-    permissions: list[str] | None = Field(default=None, max_length=64)
-    allowed_customer_ids: list[CustomerRef] | None = Field(default=None, max_length=1000)
-    ip_whitelist: list[str] | None = Field(default=None, max_length=50)
+    role: str | SkipJsonSchema[None] = None
+    permissions: Annotated[list[str], Field(max_length=64)] | SkipJsonSchema[None] = None
+    allowed_customer_ids: (
+        Annotated[list[CustomerRef], Field(max_length=1000)] | SkipJsonSchema[None]
+    ) = None
+    ip_whitelist: Annotated[list[str], Field(max_length=50)] | SkipJsonSchema[None] = None
     department: str | None = Field(default=None, max_length=100)
 
     @field_validator("email", "role", "permissions", "allowed_customer_ids", "ip_whitelist")
