@@ -9,6 +9,7 @@ included) with its kind, so a test can put a bad value in each one.
 from __future__ import annotations
 
 import copy
+import itertools
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -215,7 +216,7 @@ def set_at(document: Any, path: Path, value: Any) -> Any:
     """A deep copy of the document with the value at the path (containers made as needed)."""
     result = copy.deepcopy(document)
     target = result
-    for step, following in zip(path, path[1:], strict=False):
+    for step, following in itertools.pairwise(path):
         if isinstance(step, int):
             while len(target) <= step:
                 target.append({} if isinstance(following, str) else [])
