@@ -4,8 +4,9 @@ PostgreSQL text cannot hold NUL, and UTF-8 cannot encode an unpaired surrogate, 
 carrying either would be accepted by the write side and then stall every projection that
 reads it. This module refuses them before any route runs:
 
-- `TextBoundary` (ASGI middleware) checks the path, every query parameter (percent-decoded
-  bytes must be valid UTF-8) and every header; a bad one is a 422 naming it.
+- `TextBoundary` (ASGI middleware) checks every query parameter (percent-decoded bytes must
+  be valid UTF-8), the path's encoding and every header; a bad one is a 422 naming it;
+  `refuse_path_params` (run by every API route) names a bad path parameter.
 - `parse_json_body` decodes a request body with exact numbers, reports a syntax error with its
   line and column (and says so when it meets `//` or `/*` comments), and refuses a bad string
   anywhere in the document, keys included, naming its path.
@@ -20,7 +21,6 @@ from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from fastapi.exceptions import RequestValidationError
-from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.problems import problem
@@ -148,23 +148,16 @@ class TextBoundary:
                 return name, reason
         return None
 
-    def _path(self, scope: Scope) -> tuple[str, str] | None:
+    @staticmethod
+    def _path(scope: Scope) -> tuple[str, str] | None:
+        """Invalid UTF-8 in the path; NUL in a path parameter is named by `refuse_path_params`
+        once routing knows the parameter's name."""
         raw: bytes = scope.get("raw_path") or scope.get("path", "").encode("utf-8", "replace")
         try:
-            decoded = unquote_to_bytes(raw).decode("utf-8")
+            unquote_to_bytes(raw).decode("utf-8")
         except UnicodeDecodeError:
             return "path", "must be valid UTF-8 once percent-decoded"
-        reason = unsafe_text_reason(decoded)
-        if reason is None:
-            return None
-        app = scope.get("app")
-        for route in getattr(app, "routes", ()):
-            match, child = route.matches(scope)
-            if match == Match.FULL:
-                for name, value in child.get("path_params", {}).items():
-                    if isinstance(value, str) and unsafe_text_reason(value):
-                        return name, reason
-        return "path", reason
+        return None
 
     @staticmethod
     def _headers(scope: Scope) -> tuple[str, str] | None:
@@ -172,3 +165,13 @@ class TextBoundary:
             if b"\x00" in value:
                 return name.decode("latin-1"), "must not contain the NUL character"
         return None
+
+
+def refuse_path_params(path_params: dict[str, Any]) -> None:
+    """A 422 naming the first path parameter no store can hold."""
+    for name, value in path_params.items():
+        reason = unsafe_text_reason(value) if isinstance(value, str) else None
+        if reason:
+            raise RequestValidationError(
+                [{"type": "value_error", "loc": ("path", name), "msg": reason, "input": None}]
+            )

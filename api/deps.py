@@ -17,7 +17,7 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 from starlette.responses import Response
 
-from api.boundary import parse_json_body
+from api.boundary import parse_json_body, refuse_path_params
 from commands.auth import SESSION_PREFIX, AuthServices, authenticate_session
 from commands.disputes import DisputeConfig
 from commands.principal import Principal, RequestContext
@@ -258,6 +258,7 @@ class ExactJSONRoute(APIRoute):
 
         async def exact_handler(request: Request) -> Response:
             exact = _DecimalRequest(request.scope, request.receive)
+            refuse_path_params(exact.path_params)
             json_body = takes_body and _is_json(exact.headers.get("content-type"))
             if json_body and await exact.body():
                 await exact.json()  # a refusal here is a 422 naming where
