@@ -59,10 +59,6 @@ def refuse_unsafe_text(value: Any) -> Any:
     return value
 
 
-Text = Annotated[str, AfterValidator(refuse_unsafe_text)]
-"""A string any store can hold; every CommandModel field gets the same check."""
-
-
 def _known_currency(value: str) -> str:
     if value not in MINOR_UNITS:
         raise ValueError(f"unknown currency {value!r}; use an ISO 4217 code such as USD")

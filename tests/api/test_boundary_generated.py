@@ -146,7 +146,7 @@ def probe(client: TestClient, store: Any, tenant: Any, isp_headers: dict[str, st
     return Probe(client, store, tenant, isp_headers)
 
 
-def test_nul_and_surrogates_in_every_string_are_refused(ops: list[Operation], probe: Probe):
+def test_nul_and_surrogates_in_every_string_are_refused(ops: list[Operation], probe: Probe) -> None:
     """Issue 10 must-show 1: every string field and parameter of every operation."""
     strings = 0
     for op in ops:
@@ -183,7 +183,7 @@ def test_nul_and_surrogates_in_every_string_are_refused(ops: list[Operation], pr
 
 def test_edge_dates_naive_instants_lenient_money_and_wrong_types(
     ops: list[Operation], probe: Probe
-):
+) -> None:
     """Issue 11 must-show 2: every field and parameter of the matching kind."""
     seen: dict[str, int] = {}
     for op in ops:
