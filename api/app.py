@@ -15,6 +15,7 @@ from psycopg_pool import PoolTimeout
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.boundary import TextBoundary
 from api.deps import ApiServices
 from api.openapi_exact import install_exact_openapi
 from api.problems import install_problem_handlers, problem
@@ -103,6 +104,8 @@ def create_app(services: ApiServices) -> FastAPI:
         return problem(
             503, "the database is unavailable; retry later", headers={"Retry-After": "1"}
         )
+
+    app.add_middleware(TextBoundary)  # inside request_id, so its refusals carry the id
 
     @app.middleware("http")
     async def request_id(request: Request, call_next: Any) -> Response:

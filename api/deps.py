@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Protocol, cast
 from uuid import UUID
 
@@ -18,6 +16,7 @@ from psycopg import Connection
 from psycopg_pool import ConnectionPool
 from starlette.responses import Response
 
+from api.boundary import parse_json_body, refuse_path_params
 from api.client_address import FORWARDED_FOR, IPNetwork, client_address
 from api.waiting import RETRY_AFTER_S as WAIT_RETRY_AFTER_S
 from api.waiting import LazyConnection, PositionWaiters, TooManyWaiters, WaitLimits
@@ -259,24 +258,34 @@ def wait_until(
 class _DecimalRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = json.loads(
-                await self.body(), parse_float=Decimal, parse_constant=_refuse_constant
-            )
+            self._json = parse_json_body(await self.body())
         return self._json
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a number")
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return True
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media.startswith("application/") and (
+        media == "application/json" or media.endswith("+json")
+    )
 
 
 class ExactJSONRoute(APIRoute):
-    """Parses JSON numbers as Decimal, so an amount like 99.99 is never a float on the way in."""
+    """Parses JSON numbers as Decimal, so an amount like 99.99 is never a float on the way in,
+    and refuses a body that is not JSON (saying where) or holds text no store can keep."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        takes_body = self.body_field is not None
 
         async def exact_handler(request: Request) -> Response:
-            return await handler(_DecimalRequest(request.scope, request.receive))
+            exact = _DecimalRequest(request.scope, request.receive)
+            refuse_path_params(exact.path_params)
+            json_body = takes_body and _is_json(exact.headers.get("content-type"))
+            if json_body and await exact.body():
+                await exact.json()  # a refusal here is a 422 naming where
+            return await handler(exact)
 
         return exact_handler
 

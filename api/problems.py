@@ -70,6 +70,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         fields = ", ".join(sorted({e["field"] for e in errors}))
+        raw = exc.errors()
+        if len(raw) == 1 and tuple(raw[0].get("loc", ())) == ("body",):
+            # The body as a whole (not JSON, not UTF-8): the message says what and where.
+            return problem(422, f"invalid request body: {errors[0]['message']}", errors)
         return problem(422, f"invalid request: {fields}", errors)
 
     @app.exception_handler(CommandError)

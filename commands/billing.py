@@ -24,7 +24,7 @@ from commands.commissions import accrue, accrue_payment, reverse_payment
 from commands.credit import effective_date
 from commands.customers import load_customer_in_scope
 from commands.errors import NotFound, Unprocessable
-from commands.models import Amount, CommandModel, Currency, money
+from commands.models import Amount, ApiDate, CommandModel, Currency, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
@@ -48,17 +48,17 @@ MAX_PERIOD_DAYS = 92
 
 
 class BillingPeriod(CommandModel):
-    period_start: date
-    period_end: date
+    period_start: ApiDate
+    period_end: ApiDate
 
 
 class BillingRun(CommandModel):
     """Either an explicit period for everyone, or `on`: each customer's own billing cycle
     period that contains that date."""
 
-    period_start: date | None = None
-    period_end: date | None = None
-    on: date | None = None
+    period_start: ApiDate | None = None
+    period_end: ApiDate | None = None
+    on: ApiDate | None = None
 
     def period(self) -> BillingPeriod | None:
         if self.on is not None:
@@ -275,7 +275,7 @@ class CustomerPayment(CommandModel):
     reference: str | None = Field(
         default=None, max_length=100, description="Processor reference; never a card number"
     )
-    effective_date: date | None = None
+    effective_date: ApiDate | None = None
 
 
 class FailedPayment(CommandModel):
@@ -300,7 +300,7 @@ class CreditNote(CommandModel):
     net: Amount = Field(gt=0)
     currency: Currency
     reason: str = Field(min_length=1, max_length=300)
-    effective_date: date | None = None
+    effective_date: ApiDate | None = None
     payment_id: str | None = PaymentRef
 
 
@@ -308,7 +308,7 @@ class Refund(CommandModel):
     amount: Amount = Field(gt=0)
     currency: Currency
     method: Literal["card", "bank_transfer", "cash", "wallet", "crypto"]
-    effective_date: date | None = None
+    effective_date: ApiDate | None = None
     payment_id: str | None = PaymentRef
 
 
@@ -317,7 +317,7 @@ class Chargeback(CommandModel):
     amount: Amount = Field(gt=0)
     currency: Currency
     reason: str = Field(min_length=1, max_length=300)
-    effective_date: date | None = None
+    effective_date: ApiDate | None = None
 
 
 def payment_source(account: CustomerAccount, payment_id: str) -> str:
@@ -558,7 +558,7 @@ def customer_account(store: Store, context: RequestContext, customer_id: UUID) -
 
 
 class CloseBooks(CommandModel):
-    through: date = Field(description="The last day of the period to close")
+    through: ApiDate = Field(description="The last day of the period to close")
 
 
 def close_books(
@@ -612,7 +612,7 @@ def set_billing_cycle(
 class PaymentPlan(CommandModel):
     invoice_ids: list[str] = Field(min_length=1, max_length=50)
     installments: int = Field(ge=2, le=24)
-    first_due_on: date
+    first_due_on: ApiDate
     interval_days: int = Field(default=30, ge=7, le=92)
 
 

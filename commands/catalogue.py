@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from commands.errors import NotFound, Unprocessable
-from commands.models import Amount, CommandModel, Currency, money
+from commands.models import Amount, ApiDate, CommandModel, Currency, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
@@ -50,7 +50,7 @@ class AuthorizeTariff(CommandModel):
 class Promotional(CommandModel):
     enabled: bool
     discount_percent: Amount = Field(ge=0, le=100)
-    valid_until: date
+    valid_until: ApiDate
 
 
 class Tier(CommandModel):
@@ -68,7 +68,7 @@ class SetPricing(CommandModel):
     markup_value: Amount = Field(ge=0)
     min_price: Amount | None = Field(default=None, ge=0)
     max_price: Amount | None = Field(default=None, ge=0)
-    effective_from: date
+    effective_from: ApiDate
     promotional_pricing: Promotional | None = None
     tiers: list[Tier] | None = Field(default=None, max_length=20)
     customer_type_markups: dict[Literal["person", "company"], Amount] | None = None

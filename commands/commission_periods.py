@@ -30,6 +30,7 @@ from uuid import UUID
 from commands.commission_plans import PlanBook
 from commands.commissions import commission_view, reseller_chain
 from commands.errors import Unprocessable
+from commands.models import DATE_MAX, DATE_MIN, DATE_RANGE
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
@@ -67,9 +68,12 @@ def parse_period(value: str) -> tuple[date, date]:
     if not (parts[0].isdigit() and parts[1].isdigit()):
         raise Unprocessable("period must be a month, YYYY-MM", field="period")
     try:
-        return month_period(int(parts[0]), int(parts[1]))
+        first, last = month_period(int(parts[0]), int(parts[1]))
     except DomainError as error:
         raise Unprocessable(str(error), field="period") from None
+    if not DATE_MIN <= first <= DATE_MAX:
+        raise Unprocessable(f"period must be a month {DATE_RANGE}", field="period")
+    return first, last
 
 
 def customers_of(store: Store, reseller_number: int) -> list[UUID]:

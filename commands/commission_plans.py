@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from commands.models import Amount, CommandModel
+from commands.models import Amount, ApiDate, CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
@@ -62,7 +62,7 @@ class PerformanceRule(CommandModel):
 class SetCommissionPlan(CommandModel):
     """A new plan version: rules for any of the five types, in force from `effective_from`."""
 
-    effective_from: date
+    effective_from: ApiDate
     setup: SetupRule | None = None
     recurring: RateRule | None = None
     usage: UsageRule | None = None

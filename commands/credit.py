@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import Field
 
 from commands.errors import Forbidden, Unprocessable
-from commands.models import Amount, CommandModel, Currency, money
+from commands.models import (
+    Amount,
+    ApiDate,
+    AwareDatetime,
+    CommandModel,
+    Currency,
+    PlainDecimal,
+    money,
+)
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import load
@@ -24,7 +31,7 @@ class RecordCharge(CommandModel):
     currency: Currency
     description: str = Field(min_length=1, max_length=500, examples=["Wholesale bandwidth, Jan"])
     reference: str | None = Field(default=None, max_length=100)
-    effective_date: date | None = Field(
+    effective_date: ApiDate | None = Field(
         default=None, description="Business date of the charge; today when absent"
     )
 
@@ -34,7 +41,7 @@ class RecordPayment(CommandModel):
     currency: Currency
     method: Literal["bank_transfer", "card", "cash", "wallet", "crypto", "offset"]
     reference: str | None = Field(default=None, max_length=100)
-    effective_date: date | None = None
+    effective_date: ApiDate | None = None
 
 
 def credit_account_view(account: CreditAccount, now: datetime) -> dict[str, Any]:
@@ -157,8 +164,8 @@ def record_payment(
 class ChangeCreditPolicy(CommandModel):
     """Seed §5.4: thresholds within their ranges and the actions at 100% utilization."""
 
-    warning_pct: Decimal | None = Field(default=None, ge=50, le=95)
-    restriction_pct: Decimal | None = Field(default=None, ge=75, le=99)
+    warning_pct: PlainDecimal | None = Field(default=None, ge=50, le=95)
+    restriction_pct: PlainDecimal | None = Field(default=None, ge=75, le=99)
     new_customers: Literal["suspend", "require_approval", "continue"] | None = None
     existing_services: Literal["continue", "review", "restrict"] | None = None
     payments: Literal["continue", "review", "escalate"] | None = None
@@ -175,7 +182,7 @@ class RequestLimitIncrease(CommandModel):
     new_limit: Amount = Field(gt=0)
     currency: Currency
     kind: Literal["temporary", "permanent"]
-    until: datetime | None = None
+    until: AwareDatetime | None = None
     justification: str = Field(min_length=1, max_length=500)
 
 

@@ -22,7 +22,7 @@ from uuid import UUID
 from pydantic import Field
 
 from commands.errors import Conflict, NotFound, Unprocessable
-from commands.models import Amount, CommandModel, money
+from commands.models import Amount, ApiDate, CommandModel, money
 from commands.principal import RequestContext
 from commands.resellers import tenant_of
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
@@ -52,7 +52,7 @@ class DisputeConfig:
 
 
 class DisputeItem(CommandModel):
-    commission_id: UUID
+    commission_id: UUID = Field(strict=False)
     corrected_base_amount: Amount = Field(
         description="The base the commission should have been calculated on", examples=["119.99"]
     )
@@ -89,7 +89,7 @@ class StartReview(CommandModel):
 
 
 class MarkComplex(CommandModel):
-    review_due_on: date
+    review_due_on: ApiDate
     reason: str = Field(min_length=1, max_length=MAX_TEXT)
 
 

@@ -20,7 +20,7 @@ from eventsourcing.domain import Aggregate
 from pydantic import Field
 
 from commands.errors import Forbidden, NotFound
-from commands.models import Amount, CommandModel, Currency, money
+from commands.models import Amount, AwareDatetime, CommandModel, Currency, PlainDecimal, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
@@ -85,8 +85,8 @@ class SetTaxProfile(CommandModel):
 class RecordFxRate(CommandModel):
     base: Currency
     quote: Currency
-    rate: Decimal = Field(gt=0, allow_inf_nan=False, max_digits=24, examples=["0.00065"])
-    as_of: datetime | None = Field(default=None, description="Valid from; now when absent")
+    rate: PlainDecimal = Field(gt=0, allow_inf_nan=False, max_digits=24, examples=["0.00065"])
+    as_of: AwareDatetime | None = Field(default=None, description="Valid from; now when absent")
 
 
 # -- views ----------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from uuid import UUID
 
-from commands.errors import Forbidden, NotFound
+from commands.errors import Forbidden, NotFound, Unprocessable
 from domain.access import ISP_ROLES, ROLE_PERMISSIONS, Permission, Role
 
 
@@ -74,7 +74,10 @@ class Principal:
         """The reseller a command acts on; one outside the caller's reach is not found."""
         if self.in_isp_realm:
             if reseller_number is None:
-                raise NotFound("an ISP admin must name the reseller", field="reseller_id")
+                raise Unprocessable(
+                    "reseller_id is required: an ISP admin must name the reseller",
+                    field="reseller_id",
+                )
             return reseller_number
         if self.reseller_number is None:
             raise Forbidden("this principal belongs to no reseller")

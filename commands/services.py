@@ -14,7 +14,7 @@ from pydantic import Field
 from commands.catalogue import load_tariff
 from commands.customers import load_customer_in_scope
 from commands.errors import Conflict, NotFound, Unprocessable
-from commands.models import CommandModel
+from commands.models import ApiDate, CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import load
@@ -31,13 +31,13 @@ class AddService(CommandModel):
 
 class ChangeServiceStatus(CommandModel):
     status: Literal["active", "suspended", "limited", "terminated"]
-    on: date | None = Field(default=None, description="When it takes effect; today by default")
+    on: ApiDate | None = Field(default=None, description="When it takes effect; today by default")
     reason: str | None = Field(default=None, max_length=300)
 
 
 class ChangeTariff(CommandModel):
     tariff_id: int = Field(ge=1)
-    on: date | None = None
+    on: ApiDate | None = None
 
 
 PERMISSION_FOR_STATUS = {

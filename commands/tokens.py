@@ -11,7 +11,7 @@ from pydantic import Field
 
 from commands.auth import managed_resellers
 from commands.errors import Forbidden, NotFound, Unprocessable
-from commands.models import CommandModel
+from commands.models import AwareDatetime, CommandModel
 from commands.principal import Principal, RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
@@ -39,9 +39,9 @@ MAX_TOKEN_LENGTH = 200
 
 class IssueToken(CommandModel):
     label: str = Field(min_length=1, max_length=100, examples=["billing integration"])
-    role: Role
+    role: Role = Field(strict=False)
     reseller_id: int | None = Field(default=None, ge=1)
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None
     permissions: list[str] = Field(
         default_factory=list,
         max_length=64,

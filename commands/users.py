@@ -12,14 +12,14 @@ from __future__ import annotations
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, field_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from commands.auth import AuthServices, hash_password, revoke_sessions
 from commands.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
-from commands.models import CommandModel
+from commands.models import AwareDatetime, CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
@@ -62,14 +62,26 @@ class CreateUser(CommandModel):
 
 
 class ModifyUser(CommandModel):
-    email: EmailStr | None = Field(default=None, max_length=254)
+    email: Annotated[EmailStr, Field(max_length=254)] | SkipJsonSchema[None] = None
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)
-    role: str | None = None
-    permissions: list[str] | None = Field(default=None, max_length=64)
-    allowed_customer_ids: list[CustomerRef] | None = Field(default=None, max_length=1000)
-    ip_whitelist: list[str] | None = Field(default=None, max_length=50)
+    role: str | SkipJsonSchema[None] = None
+    permissions: Annotated[list[str], Field(max_length=64)] | SkipJsonSchema[None] = None
+    allowed_customer_ids: (
+        Annotated[list[CustomerRef], Field(max_length=1000)] | SkipJsonSchema[None]
+    ) = None
+    ip_whitelist: Annotated[list[str], Field(max_length=50)] | SkipJsonSchema[None] = None
     department: str | None = Field(default=None, max_length=100)
+
+    @field_validator("email", "role", "permissions", "allowed_customer_ids", "ip_whitelist")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Leaving a field out keeps it; null has no meaning here (send [] to clear a list).
+        if value is None:
+            raise ValueError(
+                "must not be null: leave it out to keep it, or send [] to clear a list"
+            )
+        return value
 
 
 class DisableUser(CommandModel):
@@ -78,7 +90,7 @@ class DisableUser(CommandModel):
 
 class GrantPermission(CommandModel):
     permission: str
-    expires_at: datetime
+    expires_at: AwareDatetime
 
 
 class SecuritySettings(CommandModel):

@@ -19,6 +19,7 @@ from starlette.responses import Response, StreamingResponse
 from api.deps import CurrentPrincipal, ExactJSONRoute, ReadConnection, Services, wait_until
 from api.schemas import PROBLEMS, downloads
 from commands.errors import Unprocessable
+from commands.models import AwareDatetime
 from commands.principal import Principal
 from domain.access import Permission
 from projections.audit import (
@@ -79,8 +80,8 @@ def events(
     aggregate_type: Annotated[str | None, Query(max_length=100)] = None,
     event_type: Annotated[str | None, Query(max_length=200)] = None,
     request_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     after: Annotated[int, Query(ge=0, description="the previous page's next_after")] = 0,
     limit: Annotated[int, Query(ge=1)] = 100,
     wait_for_position: Annotated[int | None, Query(ge=0)] = None,
@@ -119,8 +120,8 @@ def export(
     aggregate_type: Annotated[str | None, Query(max_length=100)] = None,
     event_type: Annotated[str | None, Query(max_length=200)] = None,
     request_id: Annotated[str | None, Query(max_length=64)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     wait_for_position: Annotated[int | None, Query(ge=0)] = None,
     wait_timeout_ms: Annotated[int, Query(ge=0)] = 2_000,
 ) -> StreamingResponse:

@@ -4,7 +4,6 @@ refunds, billing runs, closing the books, and the credit account's controls."""
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -23,6 +22,7 @@ from api.schemas import PROBLEMS
 from commands import billing, catalogue, credit, services
 from commands import commissions as commissions_commands
 from commands.errors import Unprocessable
+from commands.models import ApiDate
 from domain.access import Permission
 from projections import billing as billing_rows
 from projections.commissions import CommissionsProjector, list_commissions
@@ -65,7 +65,7 @@ def quote(
     context: Context,
     s: Services,
     tariff_id: Annotated[int, Query(ge=1)],
-    on: date | None = None,
+    on: ApiDate | None = None,
     volume: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     customer_type: Literal["person", "company"] = "person",
     reseller_id: ResellerFilter = None,
@@ -126,7 +126,7 @@ def bill(
 
 @router.get("/customers/{customer_id}/invoices/proforma", responses=PROBLEMS)
 def proforma(
-    customer_id: str, period_start: date, period_end: date, context: Context, s: Services
+    customer_id: str, period_start: ApiDate, period_end: ApiDate, context: Context, s: Services
 ) -> dict[str, Any]:
     period = billing.BillingPeriod(period_start=period_start, period_end=period_end)
     return billing.proforma(s.store, context, parse_uuid(customer_id, "customer"), period)
@@ -341,8 +341,8 @@ def commissions(
     s: Services,
     conn: ReadConnection,
     period: Annotated[str | None, Query(max_length=7, examples=["2024-01"])] = None,
-    period_start: date | None = None,
-    period_end: date | None = None,
+    period_start: ApiDate | None = None,
+    period_end: ApiDate | None = None,
     commission_type: Literal["setup", "recurring", "usage", "retention", "performance", "interest"]
     | None = Query(default=None, alias="type"),
     status: Literal["pending", "calculated", "approved", "disputed", "adjusted", "paid", "voided"]

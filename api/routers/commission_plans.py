@@ -14,7 +14,7 @@ from api.schemas import PROBLEMS
 from commands import commission_periods, commission_plans
 from commands.commission_reports import report_subtree
 from commands.errors import Unprocessable
-from commands.models import CommandModel
+from commands.models import ApiDate, CommandModel
 from projections.commissions import CommissionsProjector, consolidated
 
 router = APIRouter(prefix="/reseller/api", tags=["commissions"], route_class=ExactJSONRoute)
@@ -72,8 +72,8 @@ def consolidated_report(
     s: Services,
     conn: ReadConnection,
     period: Annotated[str | None, Query(max_length=7, examples=["2024-01"])] = None,
-    period_start: date | None = None,
-    period_end: date | None = None,
+    period_start: ApiDate | None = None,
+    period_end: ApiDate | None = None,
     reseller_id: Annotated[int | None, Query(ge=1)] = None,
     wait_for_position: Annotated[int | None, Query(ge=0)] = None,
 ) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def commission_statement(
     context: Context,
     s: Services,
     conn: ReadConnection,
-    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", examples=["2026-11"])],
+    period: Annotated[str, Query(pattern=r"^20[0-9]{2}-(0[1-9]|1[0-2])$", examples=["2026-11"])],
     reseller_id: ResellerFilter = None,
     wait_for_position: Wait = None,
 ) -> dict[str, Any]:

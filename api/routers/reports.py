@@ -21,6 +21,7 @@ from api.deps import (
 )
 from api.schemas import PROBLEMS
 from commands.errors import NotFound
+from commands.models import ApiDate
 from commands.principal import Principal
 from commands.reports import ScheduleReport, cancel_schedule, schedule_report
 from domain.access import Permission
@@ -116,8 +117,8 @@ def read_financial_dashboard(
     s: Services,
     conn: ReadConnection,
     granularity: Literal["month", "quarter", "year"] = "month",
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: ApiDate | None = None,
+    date_to: ApiDate | None = None,
     reseller_id: ResellerFilter = None,
     wait_for_position: Wait = None,
 ) -> dict[str, Any]:
@@ -225,8 +226,8 @@ def read_report(
     context: Context,
     s: Services,
     conn: ReadConnection,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: ApiDate | None = None,
+    date_to: ApiDate | None = None,
     group_by: Annotated[str | None, Query(max_length=20)] = None,
     service: Annotated[str | None, Query(max_length=20)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,

@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from api.deps import CurrentPrincipal, ExactJSONRoute, ReadConnection, Services, wait_until
 from api.schemas import downloads
 from commands.errors import NotFound, Unprocessable
+from commands.models import ApiDate, AwareDatetime
 from commands.principal import Principal
 from domain.access import Permission
 from domain.statements import vat_period
@@ -40,11 +41,11 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF = "application/pdf"
 
 AsKnownAt = Annotated[
-    datetime | None,
+    AwareDatetime | None,
     Query(description="Only what was recorded up to this instant (ISO 8601 with a UTC offset)"),
 ]
 EffectiveAt = Annotated[
-    date | None,
+    ApiDate | None,
     Query(description="Everything known now about business dates up to this day"),
 ]
 ResellerFilter = Annotated[int | None, Query(ge=1, description="One reseller's statement")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
@@ -18,6 +18,7 @@ from api.deps import (
 )
 from api.schemas import PROBLEMS
 from commands.errors import Unprocessable
+from commands.models import AwareDatetime
 from commands.tokens import list_tokens, revoke_token
 from commands.users import (
     CreateUser,
@@ -187,8 +188,8 @@ def logins(
 def team(
     context: Context,
     conn: ReadConnection,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: AwareDatetime | None = None,
+    until: AwareDatetime | None = None,
     reseller_id: ResellerFilter = None,
 ) -> list[dict[str, Any]]:
     """Seed §7.3: logins, customer interactions and actions per team member over a period

@@ -112,7 +112,7 @@ def test_nobody_can_escalate(client, tenant, isp_headers):
         client.post(
             f"/reseller/api/users/{allowed.json()['user_id']}/grants",
             headers=admin_headers,
-            json={"permission": "credit_payment", "expires_at": "2999-01-01T00:00:00Z"},
+            json={"permission": "credit_payment", "expires_at": "2099-01-01T00:00:00Z"},
         ),
         403,
     )

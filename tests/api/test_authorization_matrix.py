@@ -456,7 +456,7 @@ POLICY: dict[tuple[str, str], Any] = {
         lambda s, n: (
             f"/reseller/api/users/{_user(s, n)}/grants",
             None,
-            {"permission": "customer_view", "expires_at": "2999-01-01T00:00:00Z"},
+            {"permission": "customer_view", "expires_at": "2099-01-01T00:00:00Z"},
         ),
     ),
     ("POST", "/reseller/api/users/{user_id}/sessions/revoke"): Scoped(
