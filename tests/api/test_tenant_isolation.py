@@ -70,7 +70,9 @@ def test_isp_admin_acts_across_tenants(client, tenant, isp_headers):
     assert created.status_code == 201
     assert created.json()["reseller_id"] == tenant.number
     assert_problem(
-        client.post("/reseller/api/customers", json=seed_customer(None), headers=isp_headers), 404
+        client.post("/reseller/api/customers", json=seed_customer(None), headers=isp_headers),
+        422,
+        "reseller_id",
     )
 
 
