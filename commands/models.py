@@ -12,9 +12,10 @@ The API's input rules live here, once, for every model (the README's "Input rule
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Annotated, Any
+from uuid import UUID
 
 from pydantic import (
     AfterValidator,
@@ -159,6 +160,12 @@ ApiDate = Annotated[date, BeforeValidator(_api_date), Field(strict=False)]
 """A business date in the API's range (2000-01-01 .. 2099-12-31), written YYYY-MM-DD."""
 AwareDatetime = Annotated[datetime, BeforeValidator(_aware_instant), Field(strict=False)]
 """An instant with a UTC offset, in the same range; a naive one is refused."""
+
+
+LaxUUID = Annotated[UUID, Field(strict=False)]
+"""An id written as a JSON string (strict mode alone would want a UUID object)."""
+ClockTime = Annotated[time, Field(strict=False)]
+"""A time of day written HH:MM[:SS]."""
 
 
 class CommandModel(BaseModel):

@@ -12,7 +12,7 @@ from eventsourcing.domain import Aggregate
 from pydantic import Field
 
 from commands.errors import Conflict, Unprocessable
-from commands.models import Amount, CommandModel, Currency, money
+from commands.models import Amount, ApiDate, CommandModel, Currency, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
@@ -38,7 +38,7 @@ class CreateReseller(ResellerTerms):
     currency: Currency
     parent_reseller_id: int | None = Field(default=None, ge=1)
     credit_limit: Amount = Field(default=Decimal(0), ge=0)
-    opened_on: date | None = Field(
+    opened_on: ApiDate | None = Field(
         default=None,
         description="First business date, for a reseller migrated with its history (today when "
         "absent): no money event may be dated before it",

@@ -4,14 +4,13 @@ ISP's extra ticket categories."""
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import time
 from typing import Any
-from uuid import UUID
 
 from pydantic import Field
 
 from commands.errors import Forbidden, PreconditionFailed, Unprocessable
-from commands.models import CommandModel
+from commands.models import ApiDate, ClockTime, CommandModel, LaxUUID
 from commands.principal import RequestContext
 from commands.resellers import tenant_of
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
@@ -30,7 +29,7 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 class RoutingRule(CommandModel):
     category: str | None = Field(default=None, min_length=1, max_length=50)
     priority: Priority | None = None
-    assignee_user_id: UUID | None = None
+    assignee_user_id: LaxUUID | None = None
     queue: str | None = Field(default=None, min_length=1, max_length=100)
 
 
@@ -41,10 +40,10 @@ class SlaTarget(CommandModel):
 
 class Calendar(CommandModel):
     timezone: str = Field(default="UTC", min_length=1, max_length=64, examples=["Africa/Lagos"])
-    opens: time = time(8, 0)
-    closes: time = time(18, 0)
+    opens: ClockTime = time(8, 0)
+    closes: ClockTime = time(18, 0)
     workdays: list[int] = Field(default=[0, 1, 2, 3, 4], min_length=1, max_length=7)
-    holidays: list[date] = Field(default_factory=list, max_length=MAX_HOLIDAYS)
+    holidays: list[ApiDate] = Field(default_factory=list, max_length=MAX_HOLIDAYS)
 
 
 class DeskSettings(CommandModel):

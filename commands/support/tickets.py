@@ -19,7 +19,7 @@ from uuid import UUID
 from pydantic import Field
 
 from commands.errors import NotFound
-from commands.models import CommandModel
+from commands.models import CommandModel, LaxUUID
 from commands.principal import RequestContext
 from commands.resellers import tenant_of
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
@@ -60,11 +60,11 @@ class OpenTicket(CommandModel):
         description="`customer`: raised by the customer (through the API on their behalf); "
         "`reseller`: by a team member on a customer's behalf; `internal`: no customer",
     )
-    customer_id: UUID | None = None
+    customer_id: LaxUUID | None = None
     portal_id: str | None = Field(
         default=None, min_length=1, max_length=64, description="The customer's support reference"
     )
-    service_id: UUID | None = None
+    service_id: LaxUUID | None = None
     invoice_id: str | None = Field(default=None, min_length=1, max_length=64)
     equipment: str | None = Field(default=None, min_length=1, max_length=200)
     subject: str = Field(min_length=1, max_length=MAX_SUBJECT)
@@ -87,7 +87,7 @@ class AddMessage(CommandModel):
 
 
 class Assign(CommandModel):
-    assignee_user_id: UUID | None = None
+    assignee_user_id: LaxUUID | None = None
     queue: str | None = Field(default=None, min_length=1, max_length=100)
 
 
@@ -114,7 +114,7 @@ class Confirm(CommandModel):
 
 
 class LinkArticle(CommandModel):
-    article_id: UUID
+    article_id: LaxUUID
 
 
 def ticket_in_scope(store: Store, context: RequestContext, ticket_id: UUID) -> Ticket:

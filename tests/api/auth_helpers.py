@@ -17,7 +17,11 @@ def client_from(api_services: Any, ip: str) -> TestClient:
 
 
 def add_user(
-    client: TestClient, tenant: Any, role: str = "manager", **fields: Any
+    client: TestClient,
+    tenant: Any,
+    role: str = "manager",
+    headers: dict[str, str] | None = None,
+    **fields: Any,
 ) -> dict[str, Any]:
     body = {
         "username": f"u{uuid.uuid4().hex[:10]}",
@@ -32,7 +36,7 @@ def add_user(
         "password": PASSWORD,
         **fields,
     }
-    response = client.post("/reseller/api/users", json=body, headers=tenant.headers())
+    response = client.post("/reseller/api/users", json=body, headers=headers or tenant.headers())
     assert response.status_code == 201, response.text
     return response.json()
 

@@ -162,9 +162,10 @@ def test_same_key_twins_get_the_first_response(
 
 
 def test_operations_that_cannot_replay_refuse_a_key_and_write_nothing(
-    client: Any, store: Any, tenant: Tenant
+    client: Any, store: Any, tenant: Tenant, isp_headers: dict[str, str]
 ) -> None:
-    user = add_user(client, tenant, role="admin")
+    # A reseller's admins are the ISP's to add.
+    user = add_user(client, tenant, role="admin", headers=isp_headers, reseller_id=tenant.number)
     session = bearer(login(client, tenant, user["username"]))
     bodies = {
         "/reseller/auth/password": {

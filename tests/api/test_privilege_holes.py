@@ -76,7 +76,7 @@ def test_a_readonly_user_cannot_be_given_user_manage(client: Any, tenant: Any) -
         client.post(
             f"{USERS}/{readonly['user_id']}/grants",
             headers=tenant.headers(),
-            json={"permission": "user_manage", "expires_at": "2999-01-01T00:00:00Z"},
+            json={"permission": "user_manage", "expires_at": "2099-01-01T00:00:00Z"},
         ),
         422,
         "permission",

@@ -87,6 +87,7 @@ from commands.services import (
 from commands.users import CreateUser, create_user
 from domain.access import Role
 from tests.support.builders import ISP, reseller_principal
+from tests.support.tickets import ticket
 
 CURRENCIES = ("USD", "EUR", "NGN")
 METHODS = ("card", "bank_transfer", "cash", "wallet")
@@ -698,6 +699,8 @@ def generate_history(store: Any, plan: HistoryPlan | None = None) -> History:
         opener.now = driver.now + timedelta(hours=9)
         _open_tenant(opener, random.Random(plan.seed * 1000 + index), index)
         _add_customers(opener, random.Random(plan.seed * 1000 + index + 500))
+        # The support desk has its projection too: one ticket per tenant feeds it.
+        ticket(store, book.resellers[0].number, state="in_progress")
     _write_books(store, history, _months(plan.first_month, plan.last_month), plan.seed)
     history.seconds = time.perf_counter() - started
     return history
