@@ -26,7 +26,7 @@ from domain.access import ROLE_PERMISSIONS, Permission, Role
 from tests.api.auth_helpers import PASSWORD, client_from, fresh_ip
 from tests.support.builders import context, new_reseller, new_user
 from tests.support.disputes import approved_commission, dispute_in_state
-from tests.support.tickets import support_policy
+from tests.support.tickets import api_clock, support_policy
 
 P = Permission
 Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]  # url, params, json
@@ -969,7 +969,7 @@ POLICY: dict[tuple[str, str], Any] = {
 
 POLICY.update(support_policy(Scoped))  # the support desk's routes (issue 15)
 
-_api_clock: list[Any] = []
+_api_clock = api_clock  # one list: the support builders read the same clock
 
 
 @pytest.fixture(autouse=True)

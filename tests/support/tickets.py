@@ -7,6 +7,7 @@ import base64
 import json
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from commands.support.knowledge_base import PublishArticle, publish
@@ -27,10 +28,19 @@ Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]
 T = "/reseller/api/tickets"
 
 
+api_clock: list[Callable[[], datetime]] = []
+"""The API's clock, which tests move forward; the authorization matrix and the race test set
+it. Tickets are made on it, so a reopen sent through the API stays within its window."""
+
+
+def _now() -> datetime | None:
+    return api_clock[0]() if api_clock else None
+
+
 def ticket(store: Any, number: int, state: str = "new") -> dict[str, Any]:
     result = open_ticket(
         store,
-        context(),
+        context(now=_now()),
         OpenTicket(
             reseller_id=number,
             subject="Matrix",
@@ -42,13 +52,13 @@ def ticket(store: Any, number: int, state: str = "new") -> dict[str, Any]:
     body: dict[str, Any] = json.loads(result.body)
     tid = uuid.UUID(body["ticket_id"])
     if state in ("in_progress", "resolved"):
-        change_status(store, context(), tid, ChangeStatus(status="in_progress"))
+        change_status(store, context(now=_now()), tid, ChangeStatus(status="in_progress"))
     if state == "resolved":
-        resolve(store, context(), tid, Resolve(resolution="done"))
+        resolve(store, context(now=_now()), tid, Resolve(resolution="done"))
     if state == "attachment":
         result = add_message(
             store,
-            context(),
+            context(now=_now()),
             tid,
             AddMessage.model_validate(
                 {
@@ -72,7 +82,7 @@ def _attachment_url(store: Any, number: int) -> str:
 def _article(store: Any, number: int) -> str:
     result = publish(
         store,
-        context(),
+        context(now=_now()),
         PublishArticle(reseller_id=number, category="technical", title="Matrix", body="matrix"),
     )
     return str(json.loads(result.body)["article_id"])
@@ -83,7 +93,7 @@ def _customer(store: Any, number: int) -> str:
 
     result = create_customer(
         store,
-        context(),
+        context(now=_now()),
         CreateCustomer(customer_type="person", first_name="C", last_name="L", reseller_id=number),
     )
     return str(json.loads(result.body)["customer_id"])
