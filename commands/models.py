@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     field_validator,
+    model_validator,
 )
 
 from commands.errors import Unprocessable
@@ -173,6 +174,15 @@ class CommandModel(BaseModel):
     Strict: `false` is not a count, `1` is not a flag, `"5"` is not a number."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # FastAPI validates bodies with from_attributes: a JSON number (a Decimal here) would
+        # otherwise pass as a model whose fields are all optional.
+        if isinstance(data, dict | cls):
+            return data
+        raise ValueError("must be a JSON object")
 
     @field_validator("*", mode="after")
     @classmethod

@@ -16,7 +16,7 @@ from commands.runner import Store
 from domain.support.desk import SupportCategories, SupportDesk, categories_id, desk_id
 from domain.support.tickets import Attachment
 
-MAX_ATTACHMENT_BYTES = 49_152
+MAX_ATTACHMENT_BYTES = 32_768
 """Largest attachment (decoded); the base64 request must also fit LEDGER_MAX_BODY_BYTES."""
 
 
