@@ -22,7 +22,7 @@ from uuid import UUID
 from pydantic import Field
 
 from commands.errors import Conflict, NotFound, Unprocessable
-from commands.models import Amount, ApiDate, CommandModel, money
+from commands.models import Amount, ApiDate, CommandModel, MediaType, UploadFilename, money
 from commands.principal import RequestContext
 from commands.resellers import tenant_of
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
@@ -59,18 +59,9 @@ class DisputeItem(CommandModel):
 
 
 class DocumentUpload(CommandModel):
-    filename: str = Field(
-        min_length=1,
-        max_length=200,
-        # Plain ASCII names only: it goes back out in a Content-Disposition header.
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._()+,-]*$",
-        examples=["invoice.pdf"],
-    )
-    content_type: str = Field(
-        default="application/octet-stream",
-        max_length=100,
-        pattern=r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$",
-        examples=["application/pdf"],
+    filename: UploadFilename = Field(examples=["invoice.pdf"])
+    content_type: MediaType = Field(
+        default="application/octet-stream", examples=["application/pdf"]
     )
     content_base64: str = Field(
         min_length=1, max_length=MAX_DOCUMENT_BYTES_LIMIT * 4 // 3 + 4, description="Base64"

@@ -169,6 +169,14 @@ ClockTime = Annotated[time, Field(strict=False)]
 """A time of day written HH:MM[:SS]."""
 
 
+UploadFilename = Annotated[
+    str,
+    # Plain ASCII names only: a file's name goes back out in a Content-Disposition header.
+    Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._()+,-]*$"),
+]
+MediaType = Annotated[str, Field(max_length=100, pattern=r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$")]
+
+
 class CommandModel(BaseModel):
     """Unknown fields are refused, so nothing like `status` or `role` rides in unnoticed.
     Strict: `false` is not a count, `1` is not a flag, `"5"` is not a number."""

@@ -10,7 +10,7 @@ from eventsourcing.application import AggregateNotFoundError
 from pydantic import Field
 
 from commands.errors import Unprocessable
-from commands.models import CommandModel
+from commands.models import CommandModel, MediaType, UploadFilename
 from commands.principal import Principal
 from commands.runner import Store
 from domain.support.desk import SupportCategories, SupportDesk, categories_id, desk_id
@@ -46,17 +46,8 @@ def author_kind(principal: Principal) -> str:
 
 
 class AttachmentUpload(CommandModel):
-    filename: str = Field(
-        min_length=1,
-        max_length=200,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._()+,-]*$",
-        examples=["screenshot.png"],
-    )
-    content_type: str = Field(
-        default="application/octet-stream",
-        max_length=100,
-        pattern=r"^[A-Za-z0-9.+-]+/[A-Za-z0-9.+-]+$",
-    )
+    filename: UploadFilename = Field(examples=["screenshot.png"])
+    content_type: MediaType = "application/octet-stream"
     content_base64: str = Field(
         min_length=1, max_length=MAX_ATTACHMENT_BYTES * 4 // 3 + 4, description="Base64"
     )
