@@ -23,11 +23,14 @@ from api.routers import (
     audit,
     auth,
     billing,
+    broadcasts,
     commission_plans,
     credit,
     customers,
     health,
     knowledge_base,
+    notification_preferences,
+    notifications,
     payouts,
     privacy,
     reports,
@@ -143,4 +146,7 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(dispute_routes.router)
     for support_module in (tickets, support, knowledge_base):
         app.include_router(support_module.router)
+    app.include_router(notifications.router)
+    app.include_router(broadcasts.router)
+    app.include_router(notification_preferences.router)
     return app

@@ -11,6 +11,7 @@ from projections.credit_accounts import CreditAccountsProjector
 from projections.customers import CustomersProjector
 from projections.disputes import DisputesProjector
 from projections.journal import JournalProjector
+from projections.notifications.projector import NotificationsProjector
 from projections.payouts import PayoutsProjector
 from projections.reporting import ReportingProjector
 from projections.statements import StatementsProjector
@@ -33,5 +34,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         DisputesProjector,
         StatementsProjector,
         SupportProjector,
+        NotificationsProjector,
     )
 }

@@ -26,6 +26,7 @@ from domain.access import ROLE_PERMISSIONS, Permission, Role
 from tests.api.auth_helpers import PASSWORD, client_from, fresh_ip
 from tests.support.builders import context, new_reseller, new_user
 from tests.support.disputes import approved_commission, dispute_in_state
+from tests.support.notifications import Own, notifications_policy
 from tests.support.tickets import api_clock, support_policy
 
 P = Permission
@@ -968,6 +969,7 @@ POLICY: dict[tuple[str, str], Any] = {
 }
 
 POLICY.update(support_policy(Scoped))  # the support desk's routes (issue 15)
+POLICY.update(notifications_policy(Scoped))  # the notification centre (issue 16)
 
 _api_clock = api_clock  # one list: the support builders read the same clock
 
@@ -1115,6 +1117,24 @@ def test_matrix(route, world, client, store):
     assert not outcomes, outcomes
 
 
+OWN = sorted((k for k, v in POLICY.items() if isinstance(v, Own)), key=str)
+
+
+@pytest.mark.parametrize("route", OWN, ids=[f"{m} {p}" for m, p in OWN])
+def test_own_routes_answer_every_principal(route, world, client, store):
+    policy: Own = POLICY[route]
+    method, _ = route
+    refused = {}
+    for principal in PRINCIPALS:
+        url, params, body = policy.build(store)
+        response = client.request(
+            method, url, params=params, json=body, headers=world.headers[principal]
+        )
+        if not 200 <= response.status_code < 300:
+            refused[principal] = (response.status_code, response.text[:200])
+    assert not refused, refused
+
+
 @pytest.mark.parametrize(
     "route", sorted(POLICY, key=str), ids=[f"{m} {p}" for m, p in sorted(POLICY, key=str)]
 )
@@ -1125,6 +1145,8 @@ def test_no_credentials_means_401_except_public_routes(route, client, store, wor
         return
     if isinstance(policy, Scoped):
         url, params, body = policy.build(store, world.own)
+    elif isinstance(policy, Own):
+        url, params, body = policy.build(store)
     else:
         url, params, body = path.replace("{session_id}", str(uuid.uuid4())), None, {}
     response = client.request(method, url, params=params, json=body)
