@@ -149,6 +149,19 @@ def worker() -> None:
 
 
 @app.command()
+def notify() -> None:
+    """Send queued notification e-mail and SMS (LEDGER_SMTP_*, LEDGER_SMS_*), with retries."""
+    from infra.notifier import notifier_config, run_notifier
+
+    runtime = _runtime()
+    stopping = _stop_on_signals()
+    try:
+        run_notifier(runtime.connect, notifier_config(runtime.settings), stopping)
+    finally:
+        runtime.close()
+
+
+@app.command()
 def relay() -> None:
     """Publish the event store's log to Kafka (one active relay; others wait)."""
     runtime = _runtime()

@@ -154,6 +154,22 @@ class Settings(BaseSettings):
         default=None,
         description="Ed25519 signing key (PEM); unset = LEDGER_DATA_DIR/checkpoint-signing.pem",
     )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for notification e-mail; unset = no e-mail"
+    )
+    smtp_port: int = Field(default=25, ge=1, le=65_535)
+    smtp_tls: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str = "ledger@localhost"
+    sms_gateway_url: str | None = Field(
+        default=None, description="HTTP endpoint of the SMS gateway; unset = no SMS"
+    )
+    sms_sender_id: str = "LEDGER"
+    notify_poll_s: float = Field(default=0.5, ge=0.01, le=60)
+    notify_max_attempts: int = Field(default=8, ge=1, le=100)
+    notify_base_backoff_s: float = Field(default=1.0, ge=0.01, le=3_600)
+    notify_max_backoff_s: float = Field(default=300.0, ge=0.01, le=86_400)
 
     @field_validator("trusted_proxies")
     @classmethod

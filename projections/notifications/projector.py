@@ -12,7 +12,14 @@ from psycopg import Connection, Cursor
 from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 
-from domain.notifications import NOTIFYING_EVENTS, Channel, NotificationType, drafts_for
+from domain.notifications import (
+    DEFAULT_CHANNELS,
+    NOTIFYING_EVENTS,
+    Channel,
+    Draft,
+    NotificationType,
+    drafts_for,
+)
 from projections.base import Handler, Projector
 from projections.envelope import Envelope
 
@@ -24,7 +31,54 @@ STATE_DDL = (
     "CREATE TABLE IF NOT EXISTS ledger_notification_state.preferences (subject text NOT NULL,"
     " kind text NOT NULL, channel text NOT NULL, enabled boolean NOT NULL,"
     " PRIMARY KEY (subject, kind, channel))",
+    # What the notifier sends, one row per recipient and channel, its id the message's id.
+    # Recorded with the notification, in the projector's transaction; kept apart from the
+    # projection so that a rebuild (same ids, ON CONFLICT) never sends anything twice.
+    "CREATE TABLE IF NOT EXISTS ledger_notification_state.outbox (message_id text PRIMARY KEY,"
+    " notification_id text NOT NULL, position bigint NOT NULL, reseller bigint NOT NULL,"
+    " kind text NOT NULL, channel text NOT NULL, recipient_user uuid, title text NOT NULL,"
+    " body text NOT NULL, status text NOT NULL DEFAULT 'pending', attempts int NOT NULL"
+    " DEFAULT 0, next_attempt_at timestamptz NOT NULL DEFAULT now(), last_error text,"
+    " sent_at timestamptz)",
+    "CREATE INDEX IF NOT EXISTS outbox_due ON ledger_notification_state.outbox"
+    " (status, next_attempt_at, position)",
 )
+
+
+_OUTBOX = (
+    "INSERT INTO ledger_notification_state.outbox (message_id, notification_id, position,"
+    " reseller, kind, channel, recipient_user, title, body)"
+    " SELECT %(id)s || '.' || u.user_id || '.' || %(channel)s, %(id)s, %(position)s,"
+    " u.reseller_id, %(kind)s, %(channel)s, u.user_id, %(title)s, %(body)s"
+    " FROM proj_users.users u WHERE u.reseller_id = %(reseller)s AND u.role = 'admin'"
+    " AND u.status = 'active'"
+    " AND coalesce((SELECT p.enabled FROM ledger_notification_state.preferences p"
+    " WHERE p.subject = 'user:' || u.user_id AND p.kind = %(kind)s"
+    " AND p.channel = %(channel)s), %(default)s)"
+    " ON CONFLICT (message_id) DO NOTHING"
+)
+
+
+def _queue_deliveries(cur: Cursor[Any], e: Envelope, draft: Draft, notification_id: str) -> None:
+    """E-mail and SMS to the reseller's active admins who want this type on that channel.
+    Broadcasts to all resellers are left to the in-app centre."""
+    if draft.reseller is None and not draft.audience:
+        return
+    for reseller in [draft.reseller] if draft.reseller is not None else draft.audience:
+        for channel in (Channel.EMAIL, Channel.SMS):
+            cur.execute(
+                _OUTBOX,
+                {
+                    "id": notification_id,
+                    "position": e.position,
+                    "reseller": reseller,
+                    "kind": draft.kind.value,
+                    "channel": channel.value,
+                    "title": draft.title,
+                    "body": draft.body,
+                    "default": channel in DEFAULT_CHANNELS[draft.kind],
+                },
+            )
 
 
 def _notify(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
@@ -48,6 +102,7 @@ def _notify(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
                 e.timestamp,
             ),
         )
+        _queue_deliveries(cur, e, draft, f"{e.position}-{index}")
 
 
 class NotificationsProjector(Projector):
