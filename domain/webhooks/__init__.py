@@ -1,0 +1,1 @@
+"""Webhooks: Standard Webhooks signatures, the public event catalogue, SSRF target rules."""
