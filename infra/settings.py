@@ -170,6 +170,10 @@ class Settings(BaseSettings):
     notify_max_attempts: int = Field(default=8, ge=1, le=100)
     notify_base_backoff_s: float = Field(default=1.0, ge=0.01, le=3_600)
     notify_max_backoff_s: float = Field(default=300.0, ge=0.01, le=86_400)
+    webhooks_allow_private_targets: bool = Field(
+        default=False,
+        description="Let webhooks reach loopback, link-local and private addresses (tests only)",
+    )
 
     @field_validator("trusted_proxies")
     @classmethod
