@@ -81,6 +81,9 @@ def _queue_deliveries(cur: Cursor[Any], e: Envelope, draft: Draft, notification_
             )
 
 
+_LIVE = pgsql.Identifier("proj_notifications")
+
+
 def _notify(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
     for index, draft in enumerate(
         drafts_for(e.event_type, e.tenant if e.owner is None else e.owner, e.data)
@@ -102,7 +105,10 @@ def _notify(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
                 e.timestamp,
             ),
         )
-        _queue_deliveries(cur, e, draft, f"{e.position}-{index}")
+        # A rebuild (a shadow schema) re-derives the centre but sends nothing: today's admins
+        # must not receive old notifications.
+        if schema == _LIVE:
+            _queue_deliveries(cur, e, draft, f"{e.position}-{index}")
 
 
 class NotificationsProjector(Projector):
