@@ -43,6 +43,14 @@ NOT_RACED: dict[tuple[str, str], str] = {
         "revokes sessions in the session store, not a stored command"
     ),
     ("POST", "/reseller/api/billing/runs"): "enqueues jobs; each customer's bill is idempotent",
+    ("PUT", "/reseller/api/notification-preferences"): (
+        "replaces the caller's own preferences (user state, not a stored command): a repeat "
+        "sets the same values"
+    ),
+    ("PUT", "/reseller/api/notifications/{notification_id}/read"): (
+        "marks the caller's own notification read (user state, not a stored command): a repeat "
+        "leaves it read"
+    ),
 }
 
 
