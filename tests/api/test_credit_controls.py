@@ -2,14 +2,33 @@
 commands do; emergency credit lifts the limit for 48 hours (controllable clock) and then
 lapses by itself, before and after the sweep records it."""
 
+import dataclasses
 import uuid
 from datetime import timedelta
 
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
 from commands.credit import expire_emergency_credit
 from domain.credit_account import credit_account_id
 from tests.api.billing_helpers import customer_with_service, tariff
 from tests.api.helpers import assert_problem, seed_customer
+from tests.conftest import Clock
 from tests.support.builders import context
+
+
+@pytest.fixture
+def own_clock():
+    """A clock of this module's own: moving it days ahead leaves the session's clock (and the
+    dates other tests expect) alone."""
+    return Clock()
+
+
+@pytest.fixture
+def client(api_services, own_clock):
+    with TestClient(create_app(dataclasses.replace(api_services, clock=own_clock))) as client:
+        yield client
 
 
 def charge(client, isp, tenant, amount):
@@ -113,7 +132,7 @@ def test_actions_at_the_limit_for_services_and_payments(client, tenant, isp_head
     assert pay().json()["handling"] == "escalated"
 
 
-def test_emergency_credit_for_48_hours(client, tenant, isp_headers, store, clock):
+def test_emergency_credit_for_48_hours(client, tenant, isp_headers, store, own_clock):
     charge(client, isp_headers, tenant, "1000.00")
     assert_problem(new_customer(client, tenant), 409)
     url = f"/reseller/api/resellers/{tenant.number}/credit-account/emergency-credit"
@@ -139,17 +158,17 @@ def test_emergency_credit_for_48_hours(client, tenant, isp_headers, store, clock
     state = view(client, tenant)
     assert (state["effective_limit"], state["state"]) == ("1250.00", "warning")  # 80%
     assert new_customer(client, tenant).status_code == 201
-    clock.advance(hours=47, minutes=59)
+    own_clock.advance(hours=47, minutes=59)
     assert view(client, tenant)["effective_limit"] == "1250.00"
-    clock.advance(minutes=2)
+    own_clock.advance(minutes=2)
     # Lapsed at its instant, before anything recorded it.
     state = view(client, tenant)
     assert (state["effective_limit"], state["state"]) == ("1000.00", "at_limit")
     assert state["emergency_credit"]["active"] is False
     assert_problem(new_customer(client, tenant), 409)
     # The sweep records the expiry once; a second sweep changes nothing.
-    expire_emergency_credit(store, context(now=clock()), tenant.number)
-    expire_emergency_credit(store, context(now=clock()), tenant.number)
+    expire_emergency_credit(store, context(now=own_clock()), tenant.number)
+    expire_emergency_credit(store, context(now=own_clock()), tenant.number)
     expired = [
         e
         for e in store.events.get(credit_account_id(tenant.number))
@@ -159,9 +178,9 @@ def test_emergency_credit_for_48_hours(client, tenant, isp_headers, store, clock
     assert view(client, tenant)["emergency_credit"] is None
 
 
-def test_limit_increases_temporary_and_permanent(client, tenant, isp_headers, clock):
+def test_limit_increases_temporary_and_permanent(client, tenant, isp_headers, own_clock):
     url = f"/reseller/api/resellers/{tenant.number}/credit-account/limit-increases"
-    until = (clock() + timedelta(days=7)).isoformat()
+    until = (own_clock() + timedelta(days=7)).isoformat()
     client.post(
         url,
         headers=tenant.headers(),
@@ -193,7 +212,7 @@ def test_limit_increases_temporary_and_permanent(client, tenant, isp_headers, cl
         == 200
     )
     assert view(client, tenant)["effective_limit"] == "1500.00"
-    clock.advance(days=7, seconds=1)
+    own_clock.advance(days=7, seconds=1)
     assert view(client, tenant)["effective_limit"] == "1000.00"
     client.post(f"{url}/{permanent}/decision", headers=isp_headers, json={"approved": True})
     state = view(client, tenant)
