@@ -19,28 +19,23 @@ from api.boundary import TextBoundary
 from api.deps import ApiServices
 from api.openapi_exact import install_exact_openapi
 from api.problems import install_problem_handlers, problem
-from api.routers import (
-    audit,
-    auth,
-    billing,
-    broadcasts,
-    commission_plans,
-    credit,
-    customers,
-    health,
-    knowledge_base,
-    notification_preferences,
-    notifications,
-    payouts,
-    privacy,
-    reports,
-    resellers,
-    statements,
-    support,
-    tickets,
-    users,
-)
-from api.routers import disputes as dispute_routes
+from api.routers import health
+from api.routers.access import auth, users
+from api.routers.audit import trail as audit
+from api.routers.billing import billing
+from api.routers.commissions import disputes as dispute_routes
+from api.routers.commissions import payouts, statements
+from api.routers.commissions import plans as commission_plans
+from api.routers.credit import credit_account as credit
+from api.routers.customers import customers
+from api.routers.customers import erasure as privacy
+from api.routers.notifications import broadcasts
+from api.routers.notifications import centre as notifications
+from api.routers.notifications import preferences as notification_preferences
+from api.routers.partners import resellers
+from api.routers.reporting import reports
+from api.routers.support import desk as support
+from api.routers.support import knowledge_base, tickets
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger(__name__)

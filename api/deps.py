@@ -20,14 +20,14 @@ from api.boundary import parse_json_body, refuse_path_params
 from api.client_address import FORWARDED_FOR, IPNetwork, client_address
 from api.waiting import RETRY_AFTER_S as WAIT_RETRY_AFTER_S
 from api.waiting import LazyConnection, PositionWaiters, TooManyWaiters, WaitLimits
-from commands.auth import SESSION_PREFIX, AuthServices, authenticate_session
-from commands.disputes import DisputeConfig
+from commands.access.auth import SESSION_PREFIX, AuthServices, authenticate_session
+from commands.access.tokens import authenticate
+from commands.commissions.disputes import DisputeConfig
+from commands.partners.resellers import tenant_of
 from commands.principal import Principal, RequestContext
-from commands.resellers import tenant_of
 from commands.runner import CommandResult
-from commands.tokens import authenticate
-from domain.access import Role
-from domain.statements import PartyDetails
+from domain.access.roles import Role
+from domain.commissions.statements import PartyDetails
 from projections.base import Projector, has_reached
 
 Store = Any  # the eventsourcing Application; api never builds one itself

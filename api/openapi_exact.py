@@ -62,8 +62,8 @@ def install_exact_openapi(app: FastAPI) -> None:
                     methods.add("HEAD")
                 templates.append((re.compile(f"^{pattern}$"), methods))
         allowed: set[str] = set()
-        for pattern, methods in templates:
-            if pattern.match(request.url.path):
+        for template, methods in templates:
+            if template.match(request.url.path):
                 allowed |= methods
         detail = exc.detail if isinstance(exc, StarletteHTTPException) else "Method Not Allowed"
         headers = {"Allow": ", ".join(sorted(allowed))} if allowed else None

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from commands.errors import CommandError
-from domain.errors import DomainError
+from domain.ledger.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.errors import DomainError
+from domain.ledger.errors import DomainError
 
 
 class CommandError(Exception):

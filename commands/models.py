@@ -28,7 +28,7 @@ from pydantic import (
 )
 
 from commands.errors import Unprocessable
-from domain.money import MINOR_UNITS, Money, MoneyError
+from domain.ledger.money import MINOR_UNITS, Money, MoneyError
 
 _UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
 DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"

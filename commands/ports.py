@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
-from domain.auth_policy import ThrottleState
+from domain.access.auth_policy import ThrottleState
 
 
 @dataclass(frozen=True, slots=True)

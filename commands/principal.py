@@ -7,7 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from commands.errors import Forbidden, NotFound, Unprocessable
-from domain.access import ISP_ROLES, ROLE_PERMISSIONS, Permission, Role
+from domain.access.roles import ISP_ROLES, ROLE_PERMISSIONS, Permission, Role
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,9 +27,9 @@ from eventsourcing.persistence import IntegrityError
 from commands.errors import CommandError, Conflict, Gone, Unprocessable
 from commands.positions import recorded_position
 from commands.principal import RequestContext
-from domain.errors import DomainError
-from domain.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, idempotency_record_id
-from domain.personal import PersonalText
+from domain.ledger.errors import DomainError
+from domain.ledger.idempotency import MAX_KEY_LENGTH, IdempotencyRecord, idempotency_record_id
+from domain.ledger.personal import PersonalText
 
 Store = Application[UUID]
 

@@ -22,7 +22,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from commands.ports import SessionLimitReached, SessionRecord
-from domain.auth_policy import ThrottleState
+from domain.access.auth_policy import ThrottleState
 
 AUTH_DDL = (
     "CREATE SCHEMA IF NOT EXISTS auth",
@@ -43,7 +43,7 @@ def ensure_auth_tables(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(7305001)")
         for statement in AUTH_DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 def _record(row: dict[str, Any]) -> SessionRecord:

@@ -55,7 +55,7 @@ def ensure_chain_tables(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK_KEY + 1,))
         for statement in CHAIN_DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 def store_id(conn: psycopg.Connection[Any]) -> str:

@@ -16,12 +16,12 @@ import typer
 import uvicorn
 
 from api.app import create_app
+from commands.access.tokens import IssueToken, issue_token
+from commands.customers.erasure import EraseCustomer, erase_customer
 from commands.errors import CommandError
-from commands.privacy import EraseCustomer, erase_customer
-from commands.resellers import CreateReseller, create_reseller
-from commands.tokens import IssueToken, issue_token
-from domain.access import Role
-from domain.statements import PartyDetails
+from commands.partners.resellers import CreateReseller, create_reseller
+from domain.access.roles import Role
+from domain.commissions.statements import PartyDetails
 from infra.http_server import server_config
 from infra.jobs import make_broker, start_jobs
 from infra.logging import configure_logging
@@ -38,9 +38,9 @@ from infra.runtime import (
 )
 from infra.settings import get_settings
 from projections.base import Projector
+from projections.commissions.statements import Knowledge
 from projections.registry import PROJECTORS
 from projections.resume import retry_parked as resume_parked_tenants
-from projections.statements import Knowledge
 from projections.status import projector_statuses
 from replays.as_of import SchemaRefused, build_as_of, check_auditor_schema, position_at
 from replays.diff import diff_by_key

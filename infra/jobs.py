@@ -23,21 +23,23 @@ import structlog
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
-from commands.billing import BillingPeriod, bill_customer
-from commands.commission_periods import calculate_period
-from commands.commissions import clear_commission
-from commands.credit import expire_emergency_credit
+from commands.billing.billing import BillingPeriod, bill_customer
+from commands.commissions.accrual import clear_commission
+from commands.commissions.payouts import PayoutPolicy, advance_cycle
+from commands.commissions.periods import calculate_period
+from commands.credit.credit_account import expire_emergency_credit
 from commands.errors import CommandError
-from commands.payouts import PayoutPolicy, advance_cycle
 from commands.principal import Principal, RequestContext
-from domain.access import Role
-from domain.customer import cycle_period
-from domain.payouts import MAX_RECORDS_PER_PAYOUT
-from domain.report_schedule import previous_period
+from domain.access.roles import Role
+from domain.commissions.payouts import MAX_RECORDS_PER_PAYOUT
+from domain.credit.credit_account import CreditAccount
+from domain.customers.customer import Customer, cycle_period
+from domain.ledger.topics import topics_of
+from domain.reporting.schedule import previous_period
 from infra.event_store import LedgerStore
-from projections.payouts import approved_commission_ids, resellers_with_payout_work
-from projections.report_files import generate_for_period
-from projections.reports import active_schedules, schedule_by_id
+from projections.commissions.payouts import approved_commission_ids, resellers_with_payout_work
+from projections.reporting.report_files import generate_for_period
+from projections.reporting.reports import active_schedules, schedule_by_id
 
 log = structlog.get_logger(__name__)
 
@@ -53,7 +55,7 @@ class JobRuntime:
     store: LedgerStore | None = None
     database_url: str | None = None
     payout_policy: PayoutPolicy = PayoutPolicy()
-    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))  # type: ignore[assignment]
+    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
 
 
 def _context(request_id: str) -> RequestContext:
@@ -81,7 +83,7 @@ def make_broker(
     if url is None:
         return StubBroker()
     if url.startswith(("redis://", "rediss://")):
-        return RedisBroker(
+        return RedisBroker(  # type: ignore[no-untyped-call]
             url=url,
             namespace=namespace,
             heartbeat_timeout=heartbeat_timeout_s * 1000,
@@ -123,7 +125,7 @@ def customers_of(reseller_number: int) -> list[str]:
         notifications = store.recorder.select_notifications(
             start=position,
             limit=1000,
-            topics=("domain.customer:Customer.Registered",),
+            topics=topics_of(Customer.Registered),
             inclusive_of_start=False,
         )
         if not notifications:
@@ -160,7 +162,7 @@ def run_billing_cycles(reseller_number: int, on: str) -> int:
     day = date.fromisoformat(on)
     customers = customers_of(reseller_number)
     for customer_id in customers:
-        customer = _store().repository.get(uuid.UUID(customer_id))
+        customer: Customer = _store().repository.get(uuid.UUID(customer_id))
         start, end = cycle_period(customer.billing_day, day)
         bill_customer_job.send(customer_id, start.isoformat(), end.isoformat())
     log.info("job.billing_cycle_run", reseller=reseller_number, customers=len(customers))
@@ -171,12 +173,16 @@ def accounts_with_emergency_credit() -> set[int]:
     store = _store()
     numbers: set[int] = set()
     position = 0
-    topic = "domain.credit_account:CreditAccount.EmergencyCreditGranted"
     while notifications := store.recorder.select_notifications(
-        start=position, limit=1000, topics=(topic,), inclusive_of_start=False
+        start=position,
+        limit=1000,
+        topics=topics_of(CreditAccount.EmergencyCreditGranted),
+        inclusive_of_start=False,
     ):
         for notification in notifications:
-            account = store.repository.get(notification.originator_id)
+            account: CreditAccount = store.repository.get(
+                uuid.UUID(str(notification.originator_id))
+            )
             if account.emergency is not None:
                 numbers.add(account.reseller_number)
         position = notifications[-1].id

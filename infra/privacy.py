@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.persistence import Transcoding
 from psycopg_pool import ConnectionPool
 
-from domain.personal import PersonalText
+from domain.ledger.personal import PersonalText
 from projections.personal import SEALED_KEY, sealed
 
 KEY_CACHE_MAX = 10_000
@@ -64,7 +64,7 @@ def ensure_privacy_tables(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (PRIVACY_LOCK_KEY,))
         for statement in PRIVACY_DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 def derived_master_key(secret_key: str) -> bytes:

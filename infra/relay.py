@@ -45,7 +45,7 @@ def ensure_relay_tables(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (RELAY_LOCK_KEY + 1,))
         for statement in RELAY_DDL:
-            conn.execute(statement)  # type: ignore[arg-type]
+            conn.execute(statement)
 
 
 def published_positions(conn: psycopg.Connection[Any]) -> dict[int, int]:

@@ -17,15 +17,15 @@ from psycopg_pool import ConnectionPool
 from api.client_address import parse_trusted_proxies
 from api.deps import ApiConfig, ApiServices
 from api.waiting import WaitLimits
-from commands.auth import AuthConfig, AuthServices
-from commands.commissions import configure_commissions
-from commands.disputes import DisputeConfig
-from commands.payouts import PayoutPolicy
+from commands.access.auth import AuthConfig, AuthServices
+from commands.access.tokens import IssueToken, issue_token
+from commands.commissions.accrual import configure_commissions
+from commands.commissions.disputes import DisputeConfig
+from commands.commissions.payouts import PayoutPolicy
 from commands.principal import Principal, RequestContext
-from commands.tokens import IssueToken, issue_token
-from domain.access import Role
-from domain.auth_policy import PasswordPolicy, SessionPolicy, ThrottlePolicy
-from domain.statements import PartyDetails
+from domain.access.auth_policy import PasswordPolicy, SessionPolicy, ThrottlePolicy
+from domain.access.roles import Role
+from domain.commissions.statements import PartyDetails
 from infra.auth_store import (
     FernetBox,
     PostgresSessionStore,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from domain.errors import DomainError
+from domain.ledger.errors import DomainError
 from domain.webhooks.signing import headers
 from domain.webhooks.targets import check_url, refused_addresses
 

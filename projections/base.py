@@ -72,7 +72,7 @@ class Projector:
         with conn.transaction():
             conn.execute(pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(ident))
             for statement in (*TRACKING_DDL, *cls.ddl):
-                conn.execute(pgsql.SQL(statement).format(schema=ident))  # type: ignore[arg-type]
+                conn.execute(pgsql.SQL(statement).format(schema=ident))
 
 
 TRACKING_DDL = (

@@ -18,8 +18,8 @@ from uuid import UUID
 
 from eventsourcing.persistence import Notification, Transcoder
 
-from domain.journal import Posting
-from domain.money import Money
+from domain.ledger.journal import Posting
+from domain.ledger.money import Money
 
 METADATA_KEY = "_meta"
 NO_TENANT = 0

@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
-from domain.personal import ERASED
+from domain.ledger.personal import ERASED
 from projections.envelope import Envelope
 
 SEALED_KEY = "sealed_personal"

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from projections.activity import ActivityProjector
-from projections.audit import AuditProjector
+from projections.access.activity import ActivityProjector
+from projections.access.users import UsersProjector
+from projections.audit.trail import AuditProjector
 from projections.base import Projector
-from projections.billing import BillingProjector
-from projections.commissions import CommissionsProjector
-from projections.credit_accounts import CreditAccountsProjector
-from projections.customers import CustomersProjector
-from projections.disputes import DisputesProjector
-from projections.journal import JournalProjector
+from projections.billing.billing import BillingProjector
+from projections.commissions.disputes import DisputesProjector
+from projections.commissions.payouts import PayoutsProjector
+from projections.commissions.records import CommissionsProjector
+from projections.commissions.statements import StatementsProjector
+from projections.credit.credit_accounts import CreditAccountsProjector
+from projections.customers.customers import CustomersProjector
+from projections.ledger.journal import JournalProjector
 from projections.notifications.projector import NotificationsProjector
-from projections.payouts import PayoutsProjector
-from projections.reporting import ReportingProjector
-from projections.statements import StatementsProjector
+from projections.reporting.read_model import ReportingProjector
 from projections.support.projector import SupportProjector
-from projections.users import UsersProjector
 
 PROJECTORS: dict[str, type[Projector]] = {
     p.name: p

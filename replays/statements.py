@@ -10,8 +10,8 @@ from typing import Any
 
 from psycopg import Connection
 
-from domain.statements import PartyDetails, vat_period
-from projections.statement_exports import (
+from domain.commissions.statements import PartyDetails, vat_period
+from projections.commissions.statement_exports import (
     nec_csv,
     nec_filing,
     nec_json,
@@ -21,7 +21,7 @@ from projections.statement_exports import (
     vat_pdf,
     vat_xlsx,
 )
-from projections.statements import Knowledge, nec_statement, vat_report
+from projections.commissions.statements import Knowledge, nec_statement, vat_report
 
 
 def write_nec_files(

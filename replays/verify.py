@@ -188,7 +188,9 @@ def _read_checkpoints(
     return anchors
 
 
-def _rows(conn: psycopg.Connection[Any], name: str, query: pgsql.Composable) -> Iterator[Any]:
+def _rows(
+    conn: psycopg.Connection[Any], name: str, query: pgsql.Composed | pgsql.SQL
+) -> Iterator[Any]:
     with conn.cursor(name=name) as cursor:
         cursor.itersize = READ_BATCH
         cursor.execute(query)

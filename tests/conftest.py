@@ -18,7 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from api.app import create_app
 from api.deps import ApiConfig, ApiServices
-from commands.auth import AuthConfig, AuthServices
+from commands.access.auth import AuthConfig, AuthServices
 from infra.auth_store import (
     FernetBox,
     PostgresSessionStore,
@@ -166,14 +166,14 @@ def isp_headers(store: LedgerStore) -> dict[str, str]:
 
 @pytest.fixture
 def tenant(store: LedgerStore) -> Tenant:
-    from domain.access import ISP_ROLES, Role
+    from domain.access.roles import ISP_ROLES, Role
 
     return new_reseller(store, roles=tuple(r for r in Role if r not in ISP_ROLES))
 
 
 @pytest.fixture
 def other_tenant(store: LedgerStore) -> Tenant:
-    from domain.access import Role
+    from domain.access.roles import Role
 
     return new_reseller(store, roles=(Role.ADMIN,))
 

@@ -12,9 +12,9 @@ from commands.models import CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists
-from domain.access import Permission
+from domain.access.roles import Permission
 from domain.notifications.broadcast import MAX_AUDIENCE, Broadcast
-from domain.reseller import reseller_id
+from domain.partners.reseller import reseller_id
 from projections.envelope import NO_TENANT
 
 

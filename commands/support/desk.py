@@ -11,17 +11,17 @@ from pydantic import Field
 
 from commands.errors import Forbidden, PreconditionFailed, Unprocessable
 from commands.models import ApiDate, ClockTime, CommandModel, LaxUUID
+from commands.partners.resellers import tenant_of
 from commands.principal import RequestContext
-from commands.resellers import tenant_of
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists
 from commands.support.common import categories_of, desk_of
 from commands.support.tickets import Priority
-from domain.access import Permission
-from domain.errors import DomainError
+from domain.access.roles import Permission
+from domain.access.users import ResellerUser
+from domain.ledger.errors import DomainError
 from domain.support.business_hours import MAX_HOLIDAYS, BusinessCalendar
 from domain.support.desk import MAX_RULES
-from domain.users import ResellerUser
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 

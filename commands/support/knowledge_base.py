@@ -11,12 +11,12 @@ from pydantic import Field
 
 from commands.errors import NotFound
 from commands.models import CommandModel
+from commands.partners.resellers import tenant_of
 from commands.principal import RequestContext
-from commands.resellers import tenant_of
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import load
 from commands.support.common import categories_of
-from domain.access import Permission
+from domain.access.roles import Permission
 from domain.support.knowledge_base import MAX_BODY, MAX_TAGS, MAX_TITLE, Article
 
 Kind = Literal[

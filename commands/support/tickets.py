@@ -20,8 +20,8 @@ from pydantic import Field
 
 from commands.errors import NotFound
 from commands.models import CommandModel, LaxUUID
+from commands.partners.resellers import tenant_of
 from commands.principal import RequestContext
-from commands.resellers import tenant_of
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import load
 from commands.support.common import (
@@ -31,9 +31,9 @@ from commands.support.common import (
     categories_of,
     desk_of,
 )
-from domain.access import Permission
-from domain.customer import Customer
-from domain.personal import reveal
+from domain.access.roles import Permission
+from domain.customers.customer import Customer
+from domain.ledger.personal import reveal
 from domain.support import sla
 from domain.support.tickets import (
     MAX_ATTACHMENTS_PER_MESSAGE,
@@ -124,7 +124,7 @@ def ticket_in_scope(store: Store, context: RequestContext, ticket_id: UUID) -> T
 
 
 def _team_member(store: Store, reseller_number: int, user_id: UUID, field: str) -> str:
-    from domain.users import ResellerUser
+    from domain.access.users import ResellerUser
 
     try:
         user = load(store, user_id, ResellerUser, "user")
@@ -193,7 +193,7 @@ def _subject(ticket: Ticket) -> UUID | None:
 
 
 def _service_of(store: Store, service_id: UUID, customer_id: UUID) -> None:
-    from domain.catalogue import CustomerService
+    from domain.catalogue.tariffs import CustomerService
 
     try:
         service = load(store, service_id, CustomerService, "service")

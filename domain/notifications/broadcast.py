@@ -6,7 +6,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
+from domain.ledger.errors import DomainError
 
 BROADCAST_KINDS = ("system_maintenance", "policy_update")
 MAX_AUDIENCE = 1000

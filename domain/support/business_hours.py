@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from domain.errors import DomainError
+from domain.ledger.errors import DomainError
 
 MAX_DAYS = 3_700
 """The furthest any computation looks ahead (about ten years of calendar days)."""

@@ -10,8 +10,8 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
-from domain.ids import derived_id
+from domain.ledger.errors import DomainError
+from domain.ledger.ids import derived_id
 from domain.support.business_hours import BusinessCalendar
 from domain.support.sla import DEFAULT_TARGETS_MINUTES, MAX_TARGET_MINUTES
 from domain.support.tickets import BASE_CATEGORIES, PRIORITIES

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError
+from domain.ledger.errors import DomainError
 from domain.support.tickets import text
 
 KINDS = (

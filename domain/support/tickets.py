@@ -26,9 +26,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import DomainError, InvalidTransition
-from domain.ids import derived_id
-from domain.personal import PersonalText
+from domain.ledger.errors import DomainError, InvalidTransition
+from domain.ledger.ids import derived_id
+from domain.ledger.personal import PersonalText
 
 STATUSES = (
     "new",

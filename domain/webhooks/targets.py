@@ -10,7 +10,7 @@ import ipaddress
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from domain.errors import DomainError
+from domain.ledger.errors import DomainError
 
 MAX_URL = 2_000
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT

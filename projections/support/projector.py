@@ -10,7 +10,7 @@ from typing import Any, ClassVar, LiteralString
 from psycopg import Cursor
 from psycopg import sql as pgsql
 
-from domain.personal import ERASED
+from domain.ledger.personal import ERASED
 from projections.base import Handler, Projector
 from projections.envelope import Envelope
 

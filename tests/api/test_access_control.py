@@ -51,7 +51,7 @@ def test_bad_whitelist_entries_are_refused(client, tenant):
 
 
 def test_nobody_can_escalate(client, tenant, isp_headers):
-    from domain.access import Role
+    from domain.access.roles import Role
 
     manager = add_user(client, tenant, role="manager")
     manager_session = login(client, tenant, manager["username"])
@@ -150,7 +150,7 @@ def test_nobody_can_escalate(client, tenant, isp_headers):
 
 
 def test_narrow_tokens_and_revocation(client, tenant):
-    from domain.access import Role
+    from domain.access.roles import Role
 
     issued = client.post(
         "/reseller/api/tokens",
@@ -247,7 +247,7 @@ def test_allowed_customer_ids_limit_what_a_user_sees(client, tenant):
 def test_parent_sees_children_only_when_allowed_and_children_never_see_up(
     client, store, isp_headers
 ):
-    from domain.access import Role
+    from domain.access.roles import Role
 
     parent = new_reseller(store, roles=(Role.ADMIN,))
     child = new_reseller(store, roles=(Role.ADMIN,), parent=parent.number)

@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from projections.audit import AuditProjector
+from projections.audit.trail import AuditProjector
 from projections.feeds import read_envelopes
 from replays.diff import diff_schemas
 from replays.rebuild import drop_schema, rebuild
@@ -262,7 +262,7 @@ def test_only_the_isp_realm_reads_the_trail(client, tenant, isp_headers, auditor
 
 
 def tenant_role(name: str) -> Any:
-    from domain.access import Role
+    from domain.access.roles import Role
 
     return Role(name)
 

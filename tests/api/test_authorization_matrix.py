@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 
-from commands.billing import month_of
-from commands.customers import CreateCustomer, create_customer
-from commands.tokens import IssueToken, issue_token
-from commands.users import SecuritySettings, change_security_settings
-from domain.access import ROLE_PERMISSIONS, Permission, Role
+from commands.access.tokens import IssueToken, issue_token
+from commands.access.users import SecuritySettings, change_security_settings
+from commands.billing.billing import month_of
+from commands.customers.customers import CreateCustomer, create_customer
+from domain.access.roles import ROLE_PERMISSIONS, Permission, Role
 from tests.api.auth_helpers import PASSWORD, client_from, fresh_ip
 from tests.support.builders import context, new_reseller, new_user
 from tests.support.disputes import approved_commission, dispute_in_state
@@ -59,7 +59,7 @@ def _customer(store: Any, number: int) -> dict[str, Any]:
 
 
 def _closed_customer(store: Any, number: int) -> str:
-    from commands.customers import ChangeCustomerStatus, change_customer_status
+    from commands.customers.customers import ChangeCustomerStatus, change_customer_status
 
     customer_id = _customer(store, number)["customer_id"]
     change_customer_status(
@@ -81,8 +81,8 @@ def _user(store: Any, number: int) -> str:
 
 
 def _disabled_user(store: Any, number: int) -> str:
-    from commands.auth import AuthConfig, AuthServices
-    from commands.users import set_user_enabled
+    from commands.access.auth import AuthConfig, AuthServices
+    from commands.access.users import set_user_enabled
 
     target = _user(store, number)
     sessions = type("NoSessions", (), {"revoke_all": lambda *a: []})()
@@ -92,7 +92,7 @@ def _disabled_user(store: Any, number: int) -> str:
 
 
 def _custom_role(store: Any, number: int) -> str:
-    from commands.users import DefineRole, define_role
+    from commands.access.users import DefineRole, define_role
 
     name = f"r{uuid.uuid4().hex[:8]}"
     define_role(
@@ -112,7 +112,12 @@ _closed_through: dict[int, int] = {}
 
 def _tariffs_for(store: Any, number: int) -> tuple[int, int]:
     """Two internet tariffs authorized for the reseller (made once per reseller)."""
-    from commands.catalogue import AuthorizeTariff, DefineTariff, authorize_tariff, define_tariff
+    from commands.catalogue.tariffs import (
+        AuthorizeTariff,
+        DefineTariff,
+        authorize_tariff,
+        define_tariff,
+    )
 
     if number not in _tariffs:
         made = []
@@ -135,7 +140,7 @@ def _tariffs_for(store: Any, number: int) -> tuple[int, int]:
 
 
 def _service(store: Any, number: int, active: bool = False) -> tuple[str, str]:
-    from commands.services import (
+    from commands.customers.services import (
         AddService,
         ChangeServiceStatus,
         add_service,
@@ -155,7 +160,7 @@ def _service(store: Any, number: int, active: bool = False) -> tuple[str, str]:
 
 
 def _invoice(store: Any, number: int) -> tuple[str, str]:
-    from commands.billing import BillingPeriod, bill_customer
+    from commands.billing.billing import BillingPeriod, bill_customer
 
     customer, _ = _service(store, number, active=True)
     billed = bill_customer(
@@ -168,7 +173,7 @@ def _invoice(store: Any, number: int) -> tuple[str, str]:
 
 
 def _customer_with_credit(store: Any, number: int) -> str:
-    from commands.billing import CustomerPayment, record_customer_payment
+    from commands.billing.billing import CustomerPayment, record_customer_payment
 
     customer = _customer(store, number)["customer_id"]
     record_customer_payment(
@@ -181,7 +186,7 @@ def _customer_with_credit(store: Any, number: int) -> str:
 
 
 def _no_pending_emergency(store: Any, number: int) -> None:
-    from commands.credit import credit_account_now, grant_emergency_credit
+    from commands.credit.credit_account import credit_account_now, grant_emergency_credit
 
     view = credit_account_now(store, context(), number)
     for request_id, request in view["emergency_requests"].items():
@@ -190,7 +195,7 @@ def _no_pending_emergency(store: Any, number: int) -> None:
 
 
 def _pending_emergency(store: Any, number: int) -> str:
-    from commands.credit import RequestEmergencyCredit, request_emergency_credit
+    from commands.credit.credit_account import RequestEmergencyCredit, request_emergency_credit
 
     _no_pending_emergency(store, number)
     request_emergency_credit(
@@ -199,14 +204,18 @@ def _pending_emergency(store: Any, number: int) -> str:
         number,
         RequestEmergencyCredit(amount="10.00", currency="USD", reason="matrix"),
     )
-    from commands.credit import credit_account_now
+    from commands.credit.credit_account import credit_account_now
 
     view = credit_account_now(store, context(), number)
     return next(k for k, v in view["emergency_requests"].items() if v["status"] == "pending")
 
 
 def _increase_request(store: Any, number: int) -> str:
-    from commands.credit import RequestLimitIncrease, credit_account_now, request_limit_increase
+    from commands.credit.credit_account import (
+        RequestLimitIncrease,
+        credit_account_now,
+        request_limit_increase,
+    )
 
     request_limit_increase(
         store,
@@ -221,8 +230,8 @@ def _increase_request(store: Any, number: int) -> str:
 
 
 def _cleared_commission(store: Any, number: int) -> str:
-    from commands.billing import CustomerPayment, record_customer_payment
-    from commands.commissions import clear_commission
+    from commands.billing.billing import CustomerPayment, record_customer_payment
+    from commands.commissions.accrual import clear_commission
 
     customer = _customer(store, number)["customer_id"]
     paid = record_customer_payment(
@@ -243,7 +252,7 @@ def _next_close(number: int) -> str:
 
 
 def _report_schedule(store: Any, number: int) -> str:
-    from commands.reports import ScheduleReport, schedule_report
+    from commands.reporting.schedules import ScheduleReport, schedule_report
 
     made = schedule_report(
         store,
@@ -254,7 +263,7 @@ def _report_schedule(store: Any, number: int) -> str:
 
 
 def _report_file(store: Any, number: int) -> str:
-    from projections.report_files import file_id_for, store_file
+    from projections.reporting.report_files import file_id_for, store_file
 
     schedule_id = str(uuid.uuid4())
     with store.recorder.datastore.get_connection() as conn:
@@ -300,7 +309,7 @@ def _next_plan(number: int) -> dict[str, Any]:
 
 
 def _paid_customer(store: Any, number: int) -> tuple[str, str]:
-    from commands.billing import CustomerPayment, record_customer_payment
+    from commands.billing.billing import CustomerPayment, record_customer_payment
 
     customer = _customer(store, number)["customer_id"]
     payment_id = f"m{uuid.uuid4().hex[:12]}"

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from commands.users import SecuritySettings, change_security_settings
-from domain.access import Role
+from commands.access.users import SecuritySettings, change_security_settings
+from domain.access.roles import Role
 from tests.api.helpers import assert_problem, position
 from tests.support.builders import context, new_reseller
 from tests.support.commission_world import customer, pay, reverse, service, tariff

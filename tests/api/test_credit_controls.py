@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from commands.credit import expire_emergency_credit
-from domain.credit_account import credit_account_id
+from commands.credit.credit_account import expire_emergency_credit
+from domain.credit.credit_account import credit_account_id
 from tests.api.billing_helpers import customer_with_service, tariff
 from tests.api.helpers import assert_problem, seed_customer
 from tests.conftest import Clock

@@ -1,6 +1,6 @@
 """Customers through the API: the seed's JSON, the list, search, filters, paging, statuses."""
 
-from domain.access import Role
+from domain.access.roles import Role
 from tests.api.helpers import assert_problem, position, seed_customer
 
 

@@ -14,8 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from domain.access import Role
-from domain.disputes import window_closes
+from domain.access.roles import Role
+from domain.commissions.disputes import window_closes
 from tests.api.helpers import assert_problem, position, seed_customer
 from tests.conftest import Clock
 from tests.support.builders import new_reseller
@@ -61,7 +61,7 @@ def approved_commission(api, own_clock, isp_headers, tenant, amount="99.99"):
 
 
 def clear_and_approve(api, own_clock, store, isp_headers, commission):
-    from commands.commissions import clear_commission
+    from commands.commissions.accrual import clear_commission
     from tests.support.builders import context
 
     clear_commission(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from domain.access import ROLE_PERMISSIONS, Role
+from domain.access.roles import ROLE_PERMISSIONS, Role
 from tests.api import test_authorization_matrix as matrix
 from tests.api.auth_helpers import PASSWORD, add_user, bearer, login
 from tests.api.helpers import assert_problem

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 
-from domain.access import Role
+from domain.access.roles import Role
 from tests.api.helpers import assert_problem, position
 from tests.support.builders import new_reseller
 

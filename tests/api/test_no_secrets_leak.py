@@ -7,7 +7,7 @@ import psycopg
 import structlog
 from psycopg import sql as pgsql
 
-from domain.access import Role
+from domain.access.roles import Role
 from tests.api.auth_helpers import (
     PASSWORD,
     add_user,

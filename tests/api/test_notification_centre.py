@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from domain.access import Role
+from domain.access.roles import Role
 from tests.api.helpers import seed_customer
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.access import Role
+from domain.access.roles import Role
 from tests.api.helpers import assert_problem
 
 SCHEDULE = "/reseller/api/commissions/payout-schedule"

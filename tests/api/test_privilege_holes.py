@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from domain.access import Role
+from domain.access.roles import Role
 from tests.api.auth_helpers import PASSWORD, add_user, bearer, client_from, fresh_ip, login
 from tests.api.helpers import assert_problem, position, seed_customer
 
@@ -383,7 +383,7 @@ def test_a_backdated_payment_is_held_from_when_it_was_recorded(
 ) -> None:
     from datetime import date, timedelta
 
-    from commands.commissions import holding_period
+    from commands.commissions.accrual import holding_period
 
     customer = _customer(client, tenant)  # the tenant was opened in 2000: 2001 is a business day
     paid = client.post(

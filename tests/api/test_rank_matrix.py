@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from commands.users import CreateUser, DisableUser, create_user, set_user_enabled
-from domain.access import ISP_ROLES, ROLE_PERMISSIONS, ROLE_RANK, Permission, Role
+from commands.access.users import CreateUser, DisableUser, create_user, set_user_enabled
+from domain.access.roles import ISP_ROLES, ROLE_PERMISSIONS, ROLE_RANK, Permission, Role
 from tests.api.auth_helpers import PASSWORD, bearer, client_from, fresh_ip, login
 from tests.support.builders import context, new_reseller
 

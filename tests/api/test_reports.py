@@ -25,23 +25,33 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from commands.billing import (
+from commands.billing.billing import (
     BillingPeriod,
     CustomerPayment,
     bill_customer,
     month_of,
     record_customer_payment,
 )
-from commands.catalogue import AuthorizeTariff, DefineTariff, authorize_tariff, define_tariff
-from commands.customers import (
+from commands.catalogue.tariffs import (
+    AuthorizeTariff,
+    DefineTariff,
+    authorize_tariff,
+    define_tariff,
+)
+from commands.customers.customers import (
     ChangeCustomerStatus,
     CreateCustomer,
     change_customer_status,
     create_customer,
 )
-from commands.services import AddService, ChangeServiceStatus, add_service, change_service_status
-from domain.access import Role
-from projections.reports import month_start
+from commands.customers.services import (
+    AddService,
+    ChangeServiceStatus,
+    add_service,
+    change_service_status,
+)
+from domain.access.roles import Role
+from projections.reporting.reports import month_start
 from tests.api.helpers import assert_problem
 from tests.support.builders import Tenant, context, new_reseller
 
@@ -391,7 +401,7 @@ def test_a_user_without_report_view_is_refused(client, history):
 
 def test_the_reporting_projection_equals_a_rebuild_from_the_store(client, store, database_url,
                                                                  history):  # fmt: skip
-    from projections.reporting import ReportingProjector
+    from projections.reporting.read_model import ReportingProjector
     from replays.diff import diff_schemas
     from replays.rebuild import drop_schema, rebuild
     from tests.support.projection_checks import wait_until_caught_up

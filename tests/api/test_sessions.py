@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from domain.auth_policy import SessionPolicy
+from domain.access.auth_policy import SessionPolicy
 from tests.api.auth_helpers import add_user, bearer, client_from, fresh_ip, login
 from tests.api.helpers import assert_problem
 

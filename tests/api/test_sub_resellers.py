@@ -3,7 +3,7 @@ limits and allowed services enforced, and a child never reaching up."""
 
 import json
 
-from domain.access import Role
+from domain.access.roles import Role
 from tests.api.billing_helpers import tariff
 from tests.api.helpers import assert_problem, seed_customer
 from tests.support.builders import new_reseller

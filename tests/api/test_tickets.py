@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from domain.access import Role
+from domain.access.roles import Role
 from tests.api.helpers import assert_problem, position, seed_customer
 from tests.support.builders import new_reseller
 

@@ -52,14 +52,19 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 
 import projections.feeds as feeds
-from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
-from commands.customers import CreateCustomer, create_customer
+from commands.credit.credit_account import (
+    RecordCharge,
+    RecordPayment,
+    record_charge,
+    record_payment,
+)
+from commands.customers.customers import CreateCustomer, create_customer
 from commands.errors import Conflict
-from commands.resellers import CreateReseller, create_reseller
+from commands.partners.resellers import CreateReseller, create_reseller
 from commands.runner import Outcome, fingerprint, run_command
 from commands.store_access import load
-from domain.credit_account import CreditAccount, credit_account_id
-from domain.money import Money
+from domain.credit.credit_account import CreditAccount, credit_account_id
+from domain.ledger.money import Money
 from infra.database import create_read_models
 from infra.event_store import EVENTS_TABLE, LedgerStore, open_store
 from infra.logging import configure_logging

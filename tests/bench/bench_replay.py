@@ -44,12 +44,12 @@ from eventsourcing.persistence import OperationalError
 
 from commands.errors import Conflict
 from commands.runner import Outcome, fingerprint, run_command
-from domain.commissions import Commission
-from domain.credit_account import CreditAccount
-from domain.customer import Customer
-from domain.customer_account import CustomerAccount, price_line
-from domain.money import Money
-from domain.reseller import Reseller
+from domain.billing.customer_account import CustomerAccount, price_line
+from domain.commissions.records import Commission
+from domain.credit.credit_account import CreditAccount
+from domain.customers.customer import Customer
+from domain.ledger.money import Money
+from domain.partners.reseller import Reseller
 from infra.database import create_read_models
 from infra.event_store import LedgerStore, open_store
 from infra.logging import configure_logging

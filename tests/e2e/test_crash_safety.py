@@ -18,16 +18,21 @@ from decimal import Decimal
 
 import pytest
 
-from commands.billing import CustomerPayment, record_customer_payment
-from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
-from commands.customers import (
+from commands.billing.billing import CustomerPayment, record_customer_payment
+from commands.credit.credit_account import (
+    RecordCharge,
+    RecordPayment,
+    record_charge,
+    record_payment,
+)
+from commands.customers.customers import (
     ChangeCustomerStatus,
     CreateCustomer,
     change_customer_status,
     create_customer,
 )
 from commands.errors import CommandError
-from domain.access import Role
+from domain.access.roles import Role
 from tests.conftest import prepared_store
 from tests.support.builders import context, new_reseller, new_user, reseller_principal
 from tests.support.disputes import disputed_commission

@@ -15,8 +15,8 @@ import os
 import uuid
 from pathlib import Path
 
-from commands.customers import CreateCustomer, create_customer
-from domain.access import Role
+from commands.customers.customers import CreateCustomer, create_customer
+from domain.access.roles import Role
 from tests.conftest import prepared_store
 from tests.support.builders import context, new_reseller, reseller_principal
 from tests.support.privacy import PRIVACY_ENV

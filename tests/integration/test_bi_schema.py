@@ -17,12 +17,12 @@ import pytest
 from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from commands.billing import CustomerPayment, record_customer_payment
-from commands.credit import RecordCharge, record_charge
+from commands.billing.billing import CustomerPayment, record_customer_payment
+from commands.credit.credit_account import RecordCharge, record_charge
 from infra.database import DEFAULT_BI_ROLE, ensure_role
 from infra.event_store import EVENTS_TABLE
-from projections.bi import VIEWS
-from projections.journal import JournalProjector
+from projections.ledger.journal import JournalProjector
+from projections.reporting.bi import VIEWS
 from replays.rebuild import rebuild
 from tests.api.test_authorization_matrix import _invoice
 from tests.support.builders import context, new_reseller
@@ -90,7 +90,9 @@ def money(store, database_url, store_feed) -> int:
 
 def test_every_documented_view_has_the_documented_columns(bi_url, money):
     documented = documented_views()
-    assert set(documented) == set(VIEWS), "docs/bi.md and projections/bi.py name other views"
+    assert set(documented) == set(VIEWS), (
+        "docs/bi.md and projections/reporting/bi.py name other views"
+    )
     with psycopg.connect(bi_url, autocommit=True) as conn:
         rows = conn.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns"

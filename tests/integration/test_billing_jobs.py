@@ -16,14 +16,28 @@ from pathlib import Path
 
 from dramatiq import Worker
 
-from commands.billing import month_of
-from commands.catalogue import AuthorizeTariff, DefineTariff, authorize_tariff, define_tariff
-from commands.credit import RequestEmergencyCredit, grant_emergency_credit, request_emergency_credit
-from commands.customers import CreateCustomer, create_customer
-from commands.services import AddService, ChangeServiceStatus, add_service, change_service_status
-from domain.catalogue import Counter
-from domain.credit_account import credit_account_id
-from domain.customer_account import CustomerAccount, customer_account_id
+from commands.billing.billing import month_of
+from commands.catalogue.tariffs import (
+    AuthorizeTariff,
+    DefineTariff,
+    authorize_tariff,
+    define_tariff,
+)
+from commands.credit.credit_account import (
+    RequestEmergencyCredit,
+    grant_emergency_credit,
+    request_emergency_credit,
+)
+from commands.customers.customers import CreateCustomer, create_customer
+from commands.customers.services import (
+    AddService,
+    ChangeServiceStatus,
+    add_service,
+    change_service_status,
+)
+from domain.billing.customer_account import CustomerAccount, customer_account_id
+from domain.catalogue.tariffs import Counter
+from domain.credit.credit_account import credit_account_id
 from infra.jobs import QUEUE, billing_run_job, expire_emergency_credit_job, make_broker
 from tests.conftest import REDIS_URL
 from tests.support.builders import context, new_reseller
@@ -196,8 +210,8 @@ def test_a_worker_killed_midway_and_replaced_bills_each_customer_once(
 
 
 def test_a_cycle_run_bills_each_customer_for_its_own_period(store, job_broker):
-    from commands.billing import SetBillingCycle, set_billing_cycle
-    from domain.customer import cycle_period
+    from commands.billing.billing import SetBillingCycle, set_billing_cycle
+    from domain.customers.customer import cycle_period
     from infra.jobs import billing_cycle_run_job
 
     tenant, customers = reseller_with_customers(store, 4)
@@ -220,9 +234,9 @@ def test_a_cycle_run_bills_each_customer_for_its_own_period(store, job_broker):
         start, _ = cycle_period(day, on)
         assert invoice["number"].startswith(tenant.code)
         record = store.repository.get(
-            __import__("commands.billing", fromlist=["BillingRecord"]).BillingRecord.create_id(
-                customer, start, cycle_period(day, on)[1]
-            )
+            __import__(
+                "commands.billing.billing", fromlist=["BillingRecord"]
+            ).BillingRecord.create_id(customer, start, cycle_period(day, on)[1])
         )
         assert record.invoice_id is not None
     assert_billed_once(store, tenant, customers)
@@ -231,7 +245,7 @@ def test_a_cycle_run_bills_each_customer_for_its_own_period(store, job_broker):
 def test_commissions_clear_after_their_holding_period_in_a_worker(
     store, job_broker, client, isp_headers
 ):
-    from commands.billing import CustomerPayment, record_customer_payment
+    from commands.billing.billing import CustomerPayment, record_customer_payment
     from tests.api.helpers import position
 
     tenant, customers = reseller_with_customers(store, 2)

@@ -11,12 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from commands.commissions import SETTINGS
+from commands.commissions.accrual import SETTINGS
 from commands.errors import Unprocessable
-from domain.commissions import COMMISSION_EXPENSE, pass_through_shares, payable_account
-from domain.customer_account import customer_account_id
-from domain.money import Money
-from domain.payment_commissions import PaymentCommissions, payment_commissions_id
+from domain.billing.customer_account import customer_account_id
+from domain.commissions.payment_commissions import PaymentCommissions, payment_commissions_id
+from domain.commissions.records import COMMISSION_EXPENSE, pass_through_shares, payable_account
+from domain.ledger.money import Money
 from tests.support.commission_world import (
     bill,
     commissions_of,
@@ -113,7 +113,7 @@ def test_void_inside_the_holding_period_clawback_after(store, kind, amount, on, 
 
 
 def test_a_reversal_beyond_what_stands_is_refused_and_writes_nothing(store) -> None:
-    from commands.billing import Refund, issue_refund
+    from commands.billing.billing import Refund, issue_refund
     from tests.support.builders import context
 
     r = reseller(store, "10.00")
@@ -135,7 +135,7 @@ def test_a_reversal_beyond_what_stands_is_refused_and_writes_nothing(store) -> N
 
 
 def test_the_holding_period_is_the_ledger_setting(store, monkeypatch) -> None:
-    from commands.commissions import configure_commissions
+    from commands.commissions.accrual import configure_commissions
     from infra.settings import Settings
 
     monkeypatch.setenv("LEDGER_COMMISSION_HOLDING_DAYS", "7")

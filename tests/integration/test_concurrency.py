@@ -5,10 +5,15 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
-from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
+from commands.credit.credit_account import (
+    RecordCharge,
+    RecordPayment,
+    record_charge,
+    record_payment,
+)
 from commands.errors import Conflict
-from domain.access import Role
-from domain.credit_account import CreditAccount, credit_account_id
+from domain.access.roles import Role
+from domain.credit.credit_account import CreditAccount, credit_account_id
 from tests.support.builders import context, new_reseller, reseller_principal
 
 CLIENTS = 8

@@ -23,19 +23,19 @@ from psycopg_pool import ConnectionPool
 
 from api.app import create_app
 from api.deps import ApiServices
-from commands.auth import AuthConfig, AuthServices
-from commands.billing import CustomerPayment, record_customer_payment
-from domain.access import Role
-from domain.customer import Customer
-from domain.customer_account import CustomerAccount, customer_account_id
-from domain.personal import ERASED
+from commands.access.auth import AuthConfig, AuthServices
+from commands.billing.billing import CustomerPayment, record_customer_payment
+from domain.access.roles import Role
+from domain.billing.customer_account import CustomerAccount, customer_account_id
+from domain.customers.customer import Customer
+from domain.ledger.personal import ERASED
 from infra.auth_store import FernetBox, PostgresSessionStore, PostgresThrottle, ensure_auth_tables
 from infra.chainer import ChainerConfig, chain_until_caught_up, ensure_chain_tables, events_table
 from infra.database import create_read_models
 from infra.event_store import EVENTS_TABLE, open_store
 from infra.relay import Relay, ensure_relay_tables, published_positions
 from projections.feeds import run_kafka_feed
-from projections.journal import account_balances, trial_balance
+from projections.ledger.journal import account_balances, trial_balance
 from projections.registry import PROJECTORS
 from replays.chain import key_id
 from replays.verify import verify_store

@@ -8,10 +8,10 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from commands.credit import RecordCharge, record_charge
+from commands.credit.credit_account import RecordCharge, record_charge
 from projections.base import TenantGap, apply_batch, tenant_positions
 from projections.feeds import FeedStats, apply_with_repair, read_envelopes
-from projections.journal import JournalProjector
+from projections.ledger.journal import JournalProjector
 from projections.registry import PROJECTORS
 from replays.rebuild import drop_schema, rebuild
 from tests.support.builders import context, new_reseller

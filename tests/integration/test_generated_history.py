@@ -9,7 +9,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from projections.journal import trial_balance
+from projections.ledger.journal import trial_balance
 from projections.registry import PROJECTORS
 from replays.checksum import projection_checksum
 from replays.rebuild import drop_schema, rebuild

@@ -10,15 +10,20 @@ import psycopg
 import pytest
 from kafka import KafkaConsumer
 
-from commands.billing import CustomerPayment, record_customer_payment
-from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
-from commands.customers import (
+from commands.billing.billing import CustomerPayment, record_customer_payment
+from commands.credit.credit_account import (
+    RecordCharge,
+    RecordPayment,
+    record_charge,
+    record_payment,
+)
+from commands.customers.customers import (
     ChangeCustomerStatus,
     CreateCustomer,
     change_customer_status,
     create_customer,
 )
-from domain.access import Role
+from domain.access.roles import Role
 from infra.relay import Relay, published_positions
 from projections.feeds import FeedStats, run_kafka_feed
 from projections.registry import PROJECTORS

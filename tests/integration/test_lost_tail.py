@@ -20,8 +20,8 @@ import uuid
 import psycopg
 from kafka import KafkaConsumer
 
-from commands.customers import CreateCustomer, create_customer
-from domain.access import Role
+from commands.customers.customers import CreateCustomer, create_customer
+from domain.access.roles import Role
 from infra.relay import Relay, published_positions
 from projections.base import tenant_positions
 from projections.feeds import FeedStats, run_kafka_feed

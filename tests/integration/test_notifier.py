@@ -18,9 +18,9 @@ from typing import Any
 import psycopg
 from aiosmtpd.controller import Controller
 
-from commands.auth import AuthConfig, AuthServices
-from commands.credit import RecordCharge, record_charge
-from commands.users import CreateUser, create_user
+from commands.access.auth import AuthConfig, AuthServices
+from commands.access.users import CreateUser, create_user
+from commands.credit.credit_account import RecordCharge, record_charge
 from tests.support.builders import context, new_reseller
 from tests.support.privacy import PRIVACY_ENV
 from tests.support.services import free_port

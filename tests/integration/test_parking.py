@@ -23,16 +23,16 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.deps import ApiServices
-from commands.auth import AuthConfig, AuthServices
-from commands.customers import CreateCustomer, create_customer
-from domain.customer import Customer
+from commands.access.auth import AuthConfig, AuthServices
+from commands.customers.customers import CreateCustomer, create_customer
+from domain.customers.customer import Customer
 from infra import cli
 from infra.auth_store import FernetBox, PostgresSessionStore, PostgresThrottle
 from infra.event_store import LedgerStore
 from infra.relay import Relay, published_positions
 from infra.settings import get_settings
 from projections.base import Projector, apply_batch, tenant_positions
-from projections.customers import CustomersProjector
+from projections.customers.customers import CustomersProjector
 from projections.envelope import Envelope
 from projections.feeds import read_envelopes, run_kafka_feed, run_store_feed
 from projections.parking import error_text, parked_tenants

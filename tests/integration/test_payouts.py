@@ -15,8 +15,7 @@ import pytest
 from dramatiq import Worker
 
 import infra.jobs as jobs
-from commands.credit import RecordCharge, record_charge
-from commands.payouts import (
+from commands.commissions.payouts import (
     PayoutPolicy,
     RecordFxRate,
     SetPayoutSchedule,
@@ -26,14 +25,15 @@ from commands.payouts import (
     set_payout_schedule,
     set_tax_profile,
 )
-from domain.commissions import Commission
-from domain.credit_account import credit_account_id
-from domain.fx import FxRateBook, fx_book_id
-from domain.journal import trial_balance
-from domain.payouts import Payout, payout_id
+from commands.credit.credit_account import RecordCharge, record_charge
+from domain.commissions.payouts import Payout, payout_id
+from domain.commissions.records import Commission
+from domain.credit.credit_account import credit_account_id
+from domain.ledger.fx import FxRateBook, fx_book_id
+from domain.ledger.journal import trial_balance
 from infra.jobs import QUEUE, payout_cycle_job, run_payout_cycle
 from projections.base import feed_position
-from projections.journal import trial_balance as projected_trial_balance
+from projections.ledger.journal import trial_balance as projected_trial_balance
 from projections.registry import PROJECTORS
 from tests.conftest import Clock
 from tests.support.builders import context, new_reseller
@@ -312,7 +312,7 @@ def test_a_worker_killed_midway_through_the_payout_run_and_replaced_pays_each_on
     def paid() -> int:
         row = watcher.execute(
             "SELECT count(*) FROM ledger_events WHERE topic = %s AND originator_id = ANY(%s)",
-            ("domain.payouts:Payout.Paid", ids),
+            ("domain.commissions.payouts:Payout.Paid", ids),
         ).fetchone()
         return int(row[0]) if row else 0
 

@@ -15,7 +15,7 @@ from psycopg_pool import ConnectionPool
 
 from api.app import create_app
 from api.deps import ApiConfig, ApiServices
-from commands.auth import AuthConfig, AuthServices
+from commands.access.auth import AuthConfig, AuthServices
 from infra.auth_store import FernetBox, PostgresSessionStore, PostgresThrottle
 from tests.conftest import TEST_SECRET_KEY, prepared_store
 from tests.support.builders import isp_token, new_reseller

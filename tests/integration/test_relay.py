@@ -7,7 +7,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
-from commands.credit import RecordCharge, record_charge
+from commands.credit.credit_account import RecordCharge, record_charge
 from infra.relay import RELAY_LOCK_KEY, Relay, relay_position
 from tests.conftest import prepared_store
 from tests.support.builders import context, new_reseller

@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from dramatiq import Worker
 from openpyxl import load_workbook
 
-from domain.access import Role
-from domain.report_schedule import previous_period
+from domain.access.roles import Role
+from domain.reporting.schedule import previous_period
 from infra.jobs import QUEUE, generate_report_job, scheduled_reports_job
 from tests.api.helpers import assert_problem, position
 from tests.support.builders import new_reseller

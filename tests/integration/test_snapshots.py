@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import psycopg
 
-from commands.credit import RecordCharge, record_charge
-from domain.credit_account import credit_account_id
+from commands.credit.credit_account import RecordCharge, record_charge
+from domain.credit.credit_account import credit_account_id
 from tests.support.builders import context, new_reseller
 
 

@@ -16,10 +16,10 @@ import psycopg
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from domain.access import Role
+from domain.access.roles import Role
+from projections.commissions.statement_exports import nec_json
+from projections.commissions.statements import Knowledge, StatementsProjector, nec_statement
 from projections.feeds import catch_up_from_store
-from projections.statement_exports import nec_json
-from projections.statements import Knowledge, StatementsProjector, nec_statement
 from replays.rebuild import drop_schema
 from replays.statements import write_nec_files
 from tests.support.statements_world import (

@@ -12,13 +12,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from commands.customers import (
+from commands.customers.customers import (
     ChangeCustomerStatus,
     CreateCustomer,
     change_customer_status,
     create_customer,
 )
-from domain.customer import Customer
+from domain.customers.customer import Customer
 from infra.event_store import EVENTS_TABLE
 from infra.privacy import SubjectErased, SubjectKeyring
 from tests.support.builders import context, new_reseller, new_user

@@ -25,7 +25,7 @@ from commands.support.tickets import (
     open_ticket,
     resolve,
 )
-from domain.access import Role
+from domain.access.roles import Role
 from domain.support.tickets import Ticket
 from infra import jobs
 from infra.jobs import QUEUE, support_sweep_job, sweep_support

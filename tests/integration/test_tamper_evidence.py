@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from commands.customers import CreateCustomer, create_customer
+from commands.customers.customers import CreateCustomer, create_customer
 from infra.chainer import (
     ChainerConfig,
     chain_until_caught_up,

@@ -13,7 +13,7 @@ from eventsourcing.application import AggregateNotFoundError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.billing import (
+from commands.billing.billing import (
     CreditNote,
     CustomerPayment,
     Refund,
@@ -21,14 +21,14 @@ from commands.billing import (
     issue_refund,
     record_customer_payment,
 )
-from commands.customers import CreateCustomer, create_customer
+from commands.customers.customers import CreateCustomer, create_customer
 from commands.errors import CommandError
 from commands.runner import Outcome, run_command
-from domain.customer_account import CustomerAccount, customer_account_id, price_line
-from domain.money import Money
+from domain.billing.customer_account import CustomerAccount, customer_account_id, price_line
+from domain.ledger.money import Money
 from projections.base import has_reached
-from projections.billing import BillingProjector
-from projections.journal import JournalProjector, trial_balance
+from projections.billing.billing import BillingProjector
+from projections.ledger.journal import JournalProjector, trial_balance
 from tests.support.builders import context, new_reseller
 
 ops = st.lists(

@@ -10,11 +10,11 @@ from uuid import uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.credit_account import CreditAccount
-from domain.customer_account import CustomerAccount, price_line
-from domain.errors import DomainError
-from domain.journal import JournalEntry, trial_balance
-from domain.money import Money
+from domain.billing.customer_account import CustomerAccount, price_line
+from domain.credit.credit_account import CreditAccount
+from domain.ledger.errors import DomainError
+from domain.ledger.journal import JournalEntry, trial_balance
+from domain.ledger.money import Money
 
 steps = st.lists(
     st.one_of(

@@ -23,8 +23,8 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.payouts import PayoutPolicy, advance_cycle
-from projections.reports import month_start
+from commands.commissions.payouts import PayoutPolicy, advance_cycle
+from projections.reporting.reports import month_start
 from tests.support.builders import context
 from tests.support.history import HistoryPlan, generate_history
 from tests.support.payouts import approve_all

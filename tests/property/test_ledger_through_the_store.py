@@ -9,13 +9,18 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
-from domain.access import Role
-from domain.credit_account import credit_account_id
-from domain.journal import JournalEntry
+from commands.credit.credit_account import (
+    RecordCharge,
+    RecordPayment,
+    record_charge,
+    record_payment,
+)
+from domain.access.roles import Role
+from domain.credit.credit_account import credit_account_id
+from domain.ledger.journal import JournalEntry
 from projections.base import has_reached
-from projections.credit_accounts import CreditAccountsProjector, get_credit_account
-from projections.journal import JournalProjector, account_balances, trial_balance
+from projections.credit.credit_accounts import CreditAccountsProjector, get_credit_account
+from projections.ledger.journal import JournalProjector, account_balances, trial_balance
 from tests.support.builders import context, new_reseller, reseller_principal
 
 CURRENCIES = {"USD": 2, "JPY": 0, "BHD": 3}

@@ -6,10 +6,10 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.credit_account import CreditAccount
-from domain.errors import DomainError
-from domain.journal import JournalEntry, credit, debit, trial_balance
-from domain.money import MINOR_UNITS, Money, percent_of, round_down
+from domain.credit.credit_account import CreditAccount
+from domain.ledger.errors import DomainError
+from domain.ledger.journal import JournalEntry, credit, debit, trial_balance
+from domain.ledger.money import MINOR_UNITS, Money, percent_of, round_down
 
 currencies = st.sampled_from(sorted(MINOR_UNITS))
 minor_amounts = st.integers(min_value=-(10**12), max_value=10**12)

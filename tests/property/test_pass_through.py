@@ -6,8 +6,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.commissions import commission_on, pass_through_shares
-from domain.money import Money
+from domain.commissions.records import commission_on, pass_through_shares
+from domain.ledger.money import Money
 
 rates = st.lists(st.decimals(0, 100, places=2), min_size=1, max_size=8).map(sorted)
 

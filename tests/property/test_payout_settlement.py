@@ -9,10 +9,10 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.errors import DomainError
-from domain.journal import CASH, trial_balance
-from domain.money import Money, round_half_up
-from domain.payouts import COMMISSION_PAYABLE, settle
+from domain.commissions.payouts import COMMISSION_PAYABLE, settle
+from domain.ledger.errors import DomainError
+from domain.ledger.journal import CASH, trial_balance
+from domain.ledger.money import Money, round_half_up
 
 CURRENCIES = ["USD", "JPY", "BHD", "NGN"]
 

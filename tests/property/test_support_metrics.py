@@ -32,7 +32,7 @@ from commands.support.tickets import (
     open_ticket,
     resolve,
 )
-from domain.access import Role
+from domain.access.roles import Role
 from projections.base import feed_position
 from projections.support.projector import SupportProjector
 from projections.support.queries import support_metrics

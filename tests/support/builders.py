@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from commands.access.tokens import IssueToken, issue_token
+from commands.partners.resellers import CreateReseller, create_reseller
 from commands.principal import Principal, RequestContext
-from commands.resellers import CreateReseller, create_reseller
-from commands.tokens import IssueToken, issue_token
-from domain.access import Role
+from domain.access.roles import Role
 
 ISP = Principal(subject="test-isp", role=Role.ISP_ADMIN, reseller_number=None)
 _request_ids = itertools.count(1)
@@ -37,8 +37,8 @@ def reseller_principal(number: int, role: Role = Role.ADMIN) -> Principal:
 
 def new_user(store: Any, reseller_number: int, username: str, role: str = "manager") -> str:
     """A team member without a password (nothing to hash, so no auth services needed)."""
-    from commands.auth import AuthConfig, AuthServices
-    from commands.users import CreateUser, create_user
+    from commands.access.auth import AuthConfig, AuthServices
+    from commands.access.users import CreateUser, create_user
 
     auth = AuthServices(config=AuthConfig(), sessions=None, throttle=None, box=None)  # type: ignore[arg-type]
     result = create_user(

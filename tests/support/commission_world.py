@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from commands.billing import (
+from commands.billing.billing import (
     BillingPeriod,
     Chargeback,
     CreditNote,
@@ -24,13 +24,23 @@ from commands.billing import (
     record_chargeback,
     record_customer_payment,
 )
-from commands.catalogue import AuthorizeTariff, DefineTariff, authorize_tariff, define_tariff
-from commands.commission_periods import calculate_period
-from commands.commission_plans import SetCommissionPlan, set_commission_plan
-from commands.customers import CreateCustomer, create_customer
-from commands.services import AddService, ChangeServiceStatus, add_service, change_service_status
-from domain.commissions import Commission
-from domain.journal import Side
+from commands.catalogue.tariffs import (
+    AuthorizeTariff,
+    DefineTariff,
+    authorize_tariff,
+    define_tariff,
+)
+from commands.commissions.periods import calculate_period
+from commands.commissions.plans import SetCommissionPlan, set_commission_plan
+from commands.customers.customers import CreateCustomer, create_customer
+from commands.customers.services import (
+    AddService,
+    ChangeServiceStatus,
+    add_service,
+    change_service_status,
+)
+from domain.commissions.records import Commission
+from domain.ledger.journal import Side
 from tests.support.builders import Tenant, context, new_reseller
 
 _payments = itertools.count(1)
@@ -187,7 +197,7 @@ def commissions_of(store: Any, customer_id: UUID) -> list[Commission]:
     """Every commission record on a customer, from the store's log."""
     found: dict[UUID, Commission] = {}
     position = 0
-    topic = "domain.commissions:Commission.Calculated"
+    topic = "domain.commissions.records:Commission.Calculated"
     while notifications := store.recorder.select_notifications(
         start=position, limit=1000, topics=(topic,), inclusive_of_start=False
     ):

@@ -10,10 +10,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from commands.billing import CustomerPayment, record_customer_payment
-from commands.commissions import approve_commission, clear_commission
-from commands.customers import CreateCustomer, create_customer
-from commands.disputes import (
+from commands.billing.billing import CustomerPayment, record_customer_payment
+from commands.commissions.accrual import approve_commission, clear_commission
+from commands.commissions.disputes import (
     DisputeConfig,
     DisputeItem,
     DocumentUpload,
@@ -22,8 +21,9 @@ from commands.disputes import (
     start_review,
     submit_dispute,
 )
-from domain.access import Role
-from domain.commissions import Commission
+from commands.customers.customers import CreateCustomer, create_customer
+from domain.access.roles import Role
+from domain.commissions.records import Commission
 from tests.support.builders import context, reseller_principal
 
 DOCUMENT = b"supporting statement"

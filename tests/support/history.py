@@ -26,8 +26,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from commands.auth import AuthConfig, AuthServices
-from commands.billing import (
+from commands.access.auth import AuthConfig, AuthServices
+from commands.access.users import CreateUser, create_user
+from commands.billing.billing import (
     BillingPeriod,
     CloseBooks,
     CreditNote,
@@ -42,7 +43,7 @@ from commands.billing import (
     record_customer_payment,
     record_failed_payment,
 )
-from commands.catalogue import (
+from commands.catalogue.tariffs import (
     AuthorizeTariff,
     DefineTariff,
     SetPricing,
@@ -50,15 +51,8 @@ from commands.catalogue import (
     define_tariff,
     set_pricing,
 )
-from commands.commissions import approve_commission, clear_commission
-from commands.credit import RecordCharge, RecordPayment, record_charge, record_payment
-from commands.customers import (
-    ChangeCustomerStatus,
-    CreateCustomer,
-    change_customer_status,
-    create_customer,
-)
-from commands.disputes import (
+from commands.commissions.accrual import approve_commission, clear_commission
+from commands.commissions.disputes import (
     DisputeConfig,
     DisputeItem,
     Resolve,
@@ -68,15 +62,19 @@ from commands.disputes import (
     start_review,
     submit_dispute,
 )
-from commands.principal import Principal, RequestContext
-from commands.resellers import (
-    CreateReseller,
-    CreateSubReseller,
-    create_reseller,
-    create_sub_reseller,
+from commands.credit.credit_account import (
+    RecordCharge,
+    RecordPayment,
+    record_charge,
+    record_payment,
 )
-from commands.runner import CommandResult
-from commands.services import (
+from commands.customers.customers import (
+    ChangeCustomerStatus,
+    CreateCustomer,
+    change_customer_status,
+    create_customer,
+)
+from commands.customers.services import (
     AddService,
     ChangeServiceStatus,
     ChangeTariff,
@@ -84,8 +82,15 @@ from commands.services import (
     change_service_status,
     change_tariff,
 )
-from commands.users import CreateUser, create_user
-from domain.access import Role
+from commands.partners.resellers import (
+    CreateReseller,
+    CreateSubReseller,
+    create_reseller,
+    create_sub_reseller,
+)
+from commands.principal import Principal, RequestContext
+from commands.runner import CommandResult
+from domain.access.roles import Role
 from tests.support.builders import ISP, reseller_principal
 from tests.support.tickets import ticket
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from commands.notifications.broadcasts import PublishBroadcast, publish_broadcast
-from domain.access import Permission as P
+from domain.access.roles import Permission as P
 from tests.support.builders import context
 
 Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from commands.billing import CustomerPayment, Refund, issue_refund, record_customer_payment
-from commands.commissions import COMMISSION_NAMESPACE, approve_commission, clear_commission
-from commands.customers import CreateCustomer, create_customer
+from commands.billing.billing import CustomerPayment, Refund, issue_refund, record_customer_payment
+from commands.commissions.accrual import COMMISSION_NAMESPACE, approve_commission, clear_commission
+from commands.customers.customers import CreateCustomer, create_customer
 from tests.support.builders import Tenant, context
 
 
@@ -69,7 +69,7 @@ _statements: dict[int, str] = {}
 
 def payout_with_statement(store: Any, reseller_number: int, cycle: str = "2027-01") -> str:
     """A payout (its statement prepared) for the reseller, made once per reseller."""
-    from commands.payouts import prepare_statement
+    from commands.commissions.payouts import prepare_statement
 
     if reseller_number not in _statements:
         tenant = Tenant(reseller_number, "", "USD", {})
@@ -84,7 +84,7 @@ def payout_with_statement(store: Any, reseller_number: int, cycle: str = "2027-0
 def pay_out_a_cycle(store: Any, tenant: Tenant) -> None:
     """Approved records paid through a whole cycle (statement, payment, receipt) in January
     2027; calling it again for the same tenant adds records that wait for the next cycle."""
-    from commands.payouts import PayoutPolicy, advance_cycle
+    from commands.commissions.payouts import PayoutPolicy, advance_cycle
 
     ids = [uuid.UUID(i) for i in approved_commission(store, tenant, "1000.00")]
     for now in (datetime(2027, 1, 4, 9, tzinfo=UTC), datetime(2027, 1, 15, 10, tzinfo=UTC)):

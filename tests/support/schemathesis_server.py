@@ -21,8 +21,8 @@ from psycopg_pool import ConnectionPool
 
 from api.app import create_app
 from api.deps import ApiConfig, ApiServices
-from commands.auth import AuthConfig, AuthServices
-from domain.access import Role
+from commands.access.auth import AuthConfig, AuthServices
+from domain.access.roles import Role
 from infra.auth_store import FernetBox, PostgresSessionStore, PostgresThrottle
 from infra.http_server import server_config
 from infra.logging import configure_logging

@@ -13,17 +13,17 @@ from typing import Any
 
 import psycopg
 
-from commands.billing import CustomerPayment, Refund, issue_refund, record_customer_payment
-from commands.commissions import COMMISSION_NAMESPACE, approve_commission, clear_commission
-from commands.payouts import (
+from commands.billing.billing import CustomerPayment, Refund, issue_refund, record_customer_payment
+from commands.commissions.accrual import COMMISSION_NAMESPACE, approve_commission, clear_commission
+from commands.commissions.payouts import (
     PayoutPolicy,
     SetTaxProfile,
     pay_payout,
     prepare_statement,
     set_tax_profile,
 )
-from domain.commissions import Commission
-from domain.payouts import Payout, payout_id
+from domain.commissions.payouts import Payout, payout_id
+from domain.commissions.records import Commission
 from projections.base import feed_position
 from projections.registry import PROJECTORS
 from tests.support.builders import Tenant, context, new_reseller

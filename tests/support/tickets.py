@@ -21,7 +21,7 @@ from commands.support.tickets import (
     open_ticket,
     resolve,
 )
-from domain.access import Permission as P
+from domain.access.roles import Permission as P
 from tests.support.builders import context
 
 Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]
@@ -89,7 +89,7 @@ def _article(store: Any, number: int) -> str:
 
 
 def _customer(store: Any, number: int) -> str:
-    from commands.customers import CreateCustomer, create_customer
+    from commands.customers.customers import CreateCustomer, create_customer
 
     result = create_customer(
         store,

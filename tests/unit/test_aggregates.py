@@ -3,12 +3,12 @@ from decimal import Decimal
 
 import pytest
 
-from domain.credit_account import CreditAccount
-from domain.customer import ALLOWED_TRANSITIONS, Customer
-from domain.errors import DomainError, InvalidTransition
-from domain.journal import trial_balance
-from domain.money import Money
-from domain.reseller import Reseller
+from domain.credit.credit_account import CreditAccount
+from domain.customers.customer import ALLOWED_TRANSITIONS, Customer
+from domain.ledger.errors import DomainError, InvalidTransition
+from domain.ledger.journal import trial_balance
+from domain.ledger.money import Money
+from domain.partners.reseller import Reseller
 
 
 def person(**overrides):
@@ -137,6 +137,6 @@ def test_credit_account_refuses_other_currencies_and_non_positive_amounts():
     ],
 )
 def test_billing_cycle_periods(day, on, start, end):
-    from domain.customer import cycle_period
+    from domain.customers.customer import cycle_period
 
     assert cycle_period(day, on) == (start, end)

@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from domain.credit_account import CreditAccount, payment_method_refusal
-from domain.errors import DomainError
-from domain.money import Money
-from domain.payment_commissions import holding_ends
-from domain.reseller import Reseller
+from domain.commissions.payment_commissions import holding_ends
+from domain.credit.credit_account import CreditAccount, payment_method_refusal
+from domain.ledger.errors import DomainError
+from domain.ledger.money import Money
+from domain.partners.reseller import Reseller
 
 TODAY = date(2027, 3, 15)
 NOW = datetime(2027, 3, 15, 12, tzinfo=UTC)

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from domain.commission_plans import (
+from domain.commissions.payment_commissions import PaymentCommissions
+from domain.commissions.plans import (
     CommissionPlan,
     Milestone,
     Tier,
@@ -17,10 +18,9 @@ from domain.commission_plans import (
     month_period,
     tier_for,
 )
-from domain.commissions import Commission, commission_on
-from domain.errors import DomainError
-from domain.money import Money
-from domain.payment_commissions import PaymentCommissions
+from domain.commissions.records import Commission, commission_on
+from domain.ledger.errors import DomainError
+from domain.ledger.money import Money
 
 D = date.fromisoformat
 

@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from domain.commissions import Commission, commission_on, pass_through_shares
-from domain.errors import DomainError, InvalidTransition
-from domain.money import Money
+from domain.commissions.records import Commission, commission_on, pass_through_shares
+from domain.ledger.errors import DomainError, InvalidTransition
+from domain.ledger.money import Money
 
 JAN = (date(2024, 1, 1), date(2024, 1, 31))
 

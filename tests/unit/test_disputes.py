@@ -8,8 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.commissions import Commission
-from domain.disputes import (
+from domain.commissions.disputes import (
     Dispute,
     Document,
     add_business_days,
@@ -17,9 +16,10 @@ from domain.disputes import (
     standard_review_due,
     window_closes,
 )
-from domain.errors import DomainError, InvalidTransition
-from domain.journal import trial_balance
-from domain.money import Money
+from domain.commissions.records import Commission
+from domain.ledger.errors import DomainError, InvalidTransition
+from domain.ledger.journal import trial_balance
+from domain.ledger.money import Money
 
 THURSDAY = date(2026, 1, 8)
 JAN = (date(2026, 1, 1), date(2026, 1, 31))

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.journal import (
+from domain.ledger.journal import (
     JournalEntry,
     Posting,
     Side,
@@ -11,7 +11,7 @@ from domain.journal import (
     debit,
     trial_balance,
 )
-from domain.money import Money, MoneyError
+from domain.ledger.money import Money, MoneyError
 
 USD = lambda a: Money.of(a, "USD")  # noqa: E731
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.money import Money, MoneyError, percent_of, ratio, round_down, round_half_up
+from domain.ledger.money import Money, MoneyError, percent_of, ratio, round_down, round_half_up
 
 
 def test_amounts_are_exact_in_minor_units():

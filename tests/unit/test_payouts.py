@@ -6,10 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import DomainError
-from domain.fx import FxRateBook
-from domain.money import Money
-from domain.payouts import (
+from domain.commissions.payouts import (
     PayoutAccount,
     covered_period,
     dispute_window_end,
@@ -17,6 +14,9 @@ from domain.payouts import (
     payment_date,
     settle,
 )
+from domain.ledger.errors import DomainError
+from domain.ledger.fx import FxRateBook
+from domain.ledger.money import Money
 
 
 def test_frequencies_pay_in_their_months_for_the_months_just_ended():

@@ -4,9 +4,9 @@ import uuid
 
 import pytest
 
-from domain.customer import Customer
-from domain.errors import InvalidTransition
-from domain.personal import ERASED, PersonalText, personal, reveal
+from domain.customers.customer import Customer
+from domain.ledger.errors import InvalidTransition
+from domain.ledger.personal import ERASED, PersonalText, personal, reveal
 
 
 def customer() -> Customer:

@@ -4,9 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import DomainError
-from domain.money import Money
-from domain.pricing import (
+from domain.catalogue.pricing import (
     PriceHistory,
     PriceQuote,
     PricingRule,
@@ -15,6 +13,8 @@ from domain.pricing import (
     applicable_markup,
     resolve_price,
 )
+from domain.ledger.errors import DomainError
+from domain.ledger.money import Money
 
 # Section 4.2 of the seed, verbatim.
 SEED_JSON = """

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.access import (
+from domain.access.auth_policy import TokenBounds, bound_by_issuer
+from domain.access.roles import (
     IMPLIED_PERMISSIONS,
     ROLE_PERMISSIONS,
     Permission,
@@ -17,9 +18,8 @@ from domain.access import (
     token_role_refusal,
     with_implied,
 )
-from domain.auth_policy import TokenBounds, bound_by_issuer
-from domain.errors import DomainError
-from domain.users import check_within_template
+from domain.access.users import check_within_template
+from domain.ledger.errors import DomainError
 
 P = Permission
 RESELLER_ROLES = (Role.ADMIN, Role.MANAGER, Role.USER, Role.READONLY)

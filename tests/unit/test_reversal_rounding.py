@@ -6,8 +6,8 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.commissions import commission_on, pass_through_shares
-from domain.money import Money
+from domain.commissions.records import commission_on, pass_through_shares
+from domain.ledger.money import Money
 
 cents = st.integers(min_value=1, max_value=10_000_000)
 rates = st.decimals(min_value=0, max_value=100, places=2)

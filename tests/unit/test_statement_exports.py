@@ -11,8 +11,7 @@ from decimal import Decimal
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from domain.money import Money
-from domain.statements import (
+from domain.commissions.statements import (
     CommissionPayment,
     PartyDetails,
     SelfBilledInvoice,
@@ -21,7 +20,8 @@ from domain.statements import (
     nec_reporting_threshold,
     vat_statement,
 )
-from projections.statement_exports import (
+from domain.ledger.money import Money
+from projections.commissions.statement_exports import (
     FILING_COLUMNS,
     nec_csv,
     nec_filing,
@@ -32,7 +32,7 @@ from projections.statement_exports import (
     vat_pdf,
     vat_xlsx,
 )
-from projections.statements import Knowledge, NecStatement, VatReport
+from projections.commissions.statements import Knowledge, NecStatement, VatReport
 
 PAYER = PartyDetails("Example ISP Inc", "1 Fiber Road, Austin TX", "12-3456789", "US")
 ALICE = PartyDetails("Alice Résellér LLC", "2 Elm St, Boston MA", "123-45-6789", "US")

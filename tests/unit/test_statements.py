@@ -7,9 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from domain.errors import DomainError
-from domain.money import Money
-from domain.statements import (
+from domain.commissions.statements import (
     CommissionPayment,
     SelfBilledInvoice,
     forms_1099_nec,
@@ -18,6 +16,8 @@ from domain.statements import (
     vat_period,
     vat_statement,
 )
+from domain.ledger.errors import DomainError
+from domain.ledger.money import Money
 
 
 def usd(amount: str) -> Money:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.errors import DomainError
+from domain.ledger.errors import DomainError
 from domain.support import sla
 from domain.support.business_hours import (
     BusinessCalendar,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from commands.support.tickets import customer_view, ticket_view
-from domain.errors import DomainError, InvalidTransition
+from domain.ledger.errors import DomainError, InvalidTransition
 from domain.support.tickets import BASE_CATEGORIES, PRIORITIES, STATUSES, Attachment, Ticket
 
 T0 = datetime(2027, 1, 4, 9, tzinfo=UTC)

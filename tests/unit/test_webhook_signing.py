@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.errors import DomainError
+from domain.ledger.errors import DomainError
 from domain.webhooks.signing import headers, new_secret, sign, verify
 from domain.webhooks.targets import check_url, refused_address
 

@@ -1,0 +1,1 @@
+"""Access: users, roles and permissions, sessions, two-factor, API tokens (routes)."""

@@ -1,0 +1,1 @@
+"""Audit: the audit trail of every event, for finance auditors (routes)."""

@@ -1,0 +1,1 @@
+"""Billing: customers' invoices, payments, credit notes, refunds and payment plans (routes)."""

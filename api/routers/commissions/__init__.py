@@ -1,0 +1,1 @@
+"""Commissions: plans, records, disputes, payouts and tax statements (routes)."""

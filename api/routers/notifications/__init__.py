@@ -1,0 +1,1 @@
+"""Notifications: the notification centre, preferences and broadcasts (routes)."""

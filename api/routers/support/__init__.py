@@ -1,0 +1,1 @@
+"""Support: tickets, the support desk and the knowledge base (routes)."""

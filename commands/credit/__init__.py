@@ -1,0 +1,1 @@
+"""Credit: the reseller's credit account with the ISP and its controls (use cases)."""

@@ -1,0 +1,4 @@
+"""Catalogue: the ISP's tariffs, their authorization per reseller, resellers' pricing.
+
+This package holds the context's rules and aggregates.
+"""

@@ -1,0 +1,1 @@
+"""Customers: a reseller's customers, their status lifecycle, services and erasure (read models)."""

@@ -1,0 +1,187 @@
+"""Customers list: one row per customer, filtered by status, searched by name/email/Portal ID."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from psycopg import Connection, Cursor
+from psycopg import sql as pgsql
+from psycopg.rows import dict_row
+
+from domain.ledger.personal import ERASED
+from projections.base import Handler, Projector
+from projections.envelope import Envelope
+
+COLUMNS = (
+    "customer_id",
+    "tenant",
+    "reseller_id",
+    "portal_id",
+    "customer_type",
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "phone",
+    "address",
+    "city",
+    "status",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+def _registered(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    d = e.data
+    cur.execute(
+        pgsql.SQL(
+            "INSERT INTO {}.customers (customer_id, tenant, reseller_id, portal_id, customer_type,"
+            " first_name, last_name, company_name, email, phone, address, city, status, version,"
+            " created_at, updated_at)"
+            " VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,'new',%s,%s,%s)"
+        ).format(schema),
+        (
+            e.aggregate_id,
+            e.tenant,
+            d["reseller_number"],
+            d["portal_id"],
+            d["customer_type"],
+            d["first_name"],
+            d["last_name"],
+            d["company_name"],
+            d["email"],
+            d["phone"],
+            d["address"],
+            d["city"],
+            e.version,
+            e.timestamp,
+            e.timestamp,
+        ),
+    )
+
+
+def _status_changed(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    cur.execute(
+        pgsql.SQL(
+            "UPDATE {}.customers SET status = %s, version = %s, updated_at = %s "
+            "WHERE customer_id = %s"
+        ).format(schema),
+        (e.data["to_status"], e.version, e.timestamp, e.aggregate_id),
+    )
+
+
+PERSONAL_COLUMNS = ("first_name", "last_name", "company_name", "email", "phone", "address")
+
+
+def _personal_data_erased(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    # Placeholders where there was something, NULL stays NULL.
+    assignments = pgsql.SQL(", ").join(
+        pgsql.SQL("{col} = CASE WHEN {col} IS NULL THEN NULL ELSE %(erased)s END").format(
+            col=pgsql.Identifier(column)
+        )
+        for column in PERSONAL_COLUMNS
+    )
+    cur.execute(
+        pgsql.SQL(
+            "UPDATE {}.customers SET {}, version = %(version)s, updated_at = %(at)s"
+            " WHERE customer_id = %(id)s"
+        ).format(schema, assignments),
+        {"erased": ERASED, "version": e.version, "at": e.timestamp, "id": e.aggregate_id},
+    )
+
+
+class CustomersProjector(Projector):
+    name = "customers"
+    tables = (("customers", "customer_id"),)
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS {schema}.customers ("
+        " customer_id uuid PRIMARY KEY, tenant bigint NOT NULL, reseller_id bigint NOT NULL,"
+        " portal_id text NOT NULL UNIQUE, customer_type text NOT NULL, first_name text,"
+        " last_name text, company_name text, email text, phone text, address text, city text,"
+        " status text NOT NULL, version bigint NOT NULL,"
+        " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS customers_reseller_status"
+        " ON {schema}.customers (reseller_id, status, created_at, customer_id)",
+    )
+    handlers: ClassVar[dict[str, Handler]] = {
+        "Customer.Registered": _registered,
+        "Customer.StatusChanged": _status_changed,
+        "Customer.PersonalDataErased": _personal_data_erased,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPage:
+    items: list[dict[str, Any]]
+    total: int
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_customers(
+    conn: Connection[Any],
+    reseller_id: int,
+    status: str | None,
+    search: str | None,
+    limit: int,
+    offset: int,
+    only: list[str] | None = None,
+) -> CustomerPage:
+    """One page of a reseller's customers; `only` limits them to these ids or Portal IDs."""
+    schema = pgsql.Identifier(CustomersProjector.live_schema())
+    where = [pgsql.SQL("reseller_id = %(reseller)s")]
+    params: dict[str, Any] = {"reseller": reseller_id, "limit": limit, "offset": offset}
+    if status is not None:
+        where.append(pgsql.SQL("status = %(status)s"))
+        params["status"] = status
+    if only:
+        where.append(pgsql.SQL("(customer_id::text = ANY(%(only)s) OR portal_id = ANY(%(only)s))"))
+        params["only"] = only
+    if search:
+        where.append(
+            pgsql.SQL(
+                "(portal_id ILIKE %(q)s OR email ILIKE %(q)s OR first_name ILIKE %(q)s"
+                " OR last_name ILIKE %(q)s OR company_name ILIKE %(q)s"
+                " OR (first_name || ' ' || last_name) ILIKE %(q)s)"
+            )
+        )
+        params["q"] = f"%{_escape_like(search)}%"
+    condition = pgsql.SQL(" AND ").join(where)
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            pgsql.SQL("SELECT count(*) AS n FROM {}.customers WHERE {}").format(schema, condition),
+            params,
+        )
+        total_row = cur.fetchone()
+        cur.execute(
+            pgsql.SQL(
+                "SELECT * FROM {}.customers WHERE {} ORDER BY created_at, customer_id"
+                " LIMIT %(limit)s OFFSET %(offset)s"
+            ).format(schema, condition),
+            params,
+        )
+        rows = cur.fetchall()
+    return CustomerPage([_shape(row) for row in rows], int(total_row["n"]) if total_row else 0)
+
+
+def get_customer(conn: Connection[Any], customer_id: str) -> dict[str, Any] | None:
+    schema = pgsql.Identifier(CustomersProjector.live_schema())
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            pgsql.SQL("SELECT * FROM {}.customers WHERE customer_id = %s").format(schema),
+            (customer_id,),
+        )
+        row = cur.fetchone()
+    return _shape(row) if row else None
+
+
+def _shape(row: dict[str, Any]) -> dict[str, Any]:
+    shaped = {k: row[k] for k in COLUMNS if k != "tenant"}
+    shaped["customer_id"] = str(row["customer_id"])
+    shaped["created_at"] = row["created_at"].isoformat()
+    shaped["updated_at"] = row["updated_at"].isoformat()
+    return shaped

@@ -1,0 +1,1 @@
+"""Shared kernel: money, journal, tax, FX, ids, errors, idempotency, personal data (read models)."""

@@ -1,0 +1,1 @@
+"""Reporting: dashboards, reports, exports, report schedules and the BI schema (read models)."""
