@@ -13,33 +13,33 @@ import inspect
 
 from eventsourcing.utils import get_topic, register_topic
 
-# old module -> the module its classes live in now
-MOVED_MODULES: dict[str, str] = {
-    "domain.money": "domain.ledger.money",
-    "domain.journal": "domain.ledger.journal",
-    "domain.tax": "domain.ledger.tax",
-    "domain.fx": "domain.ledger.fx",
-    "domain.ids": "domain.ledger.ids",
-    "domain.errors": "domain.ledger.errors",
-    "domain.idempotency": "domain.ledger.idempotency",
-    "domain.personal": "domain.ledger.personal",
-    "domain.reseller": "domain.partners.reseller",
-    "domain.access": "domain.access.roles",
-    "domain.users": "domain.access.users",
-    "domain.auth_policy": "domain.access.auth_policy",
-    "domain.customer": "domain.customers.customer",
-    "domain.catalogue": "domain.catalogue.tariffs",
-    "domain.pricing": "domain.catalogue.pricing",
-    "domain.price_list": "domain.catalogue.price_list",
-    "domain.customer_account": "domain.billing.customer_account",
-    "domain.credit_account": "domain.credit.credit_account",
-    "domain.commissions": "domain.commissions.records",
-    "domain.commission_plans": "domain.commissions.plans",
-    "domain.payment_commissions": "domain.commissions.payment_commissions",
-    "domain.disputes": "domain.commissions.disputes",
-    "domain.payouts": "domain.commissions.payouts",
-    "domain.statements": "domain.commissions.statements",
-    "domain.report_schedule": "domain.reporting.schedule",
+# old module -> the modules its classes live in now (more than one where a module was split)
+MOVED_MODULES: dict[str, tuple[str, ...]] = {
+    "domain.money": ("domain.ledger.money",),
+    "domain.journal": ("domain.ledger.journal",),
+    "domain.tax": ("domain.ledger.tax",),
+    "domain.fx": ("domain.ledger.fx",),
+    "domain.ids": ("domain.ledger.ids",),
+    "domain.errors": ("domain.ledger.errors",),
+    "domain.idempotency": ("domain.ledger.idempotency",),
+    "domain.personal": ("domain.ledger.personal",),
+    "domain.reseller": ("domain.partners.reseller",),
+    "domain.access": ("domain.access.roles",),
+    "domain.users": ("domain.access.users",),
+    "domain.auth_policy": ("domain.access.auth_policy",),
+    "domain.customer": ("domain.customers.customer",),
+    "domain.catalogue": ("domain.catalogue.tariffs",),
+    "domain.pricing": ("domain.catalogue.pricing",),
+    "domain.price_list": ("domain.catalogue.price_list",),
+    "domain.customer_account": ("domain.billing.customer_account",),
+    "domain.credit_account": ("domain.credit.credit_account",),
+    "domain.commissions": ("domain.commissions.records",),
+    "domain.commission_plans": ("domain.commissions.plans",),
+    "domain.payment_commissions": ("domain.commissions.payment_commissions",),
+    "domain.disputes": ("domain.commissions.disputes",),
+    "domain.payouts": ("domain.commissions.payouts",),
+    "domain.statements": ("domain.commissions.statements",),
+    "domain.report_schedule": ("domain.reporting.schedule",),
 }
 
 
@@ -49,11 +49,12 @@ def register_moved_topics() -> None:
     Classes are registered one by one, not the old module as a whole: some old module names
     (`domain.commissions`) are now package names, and a module-wide alias would capture the
     new topics under that package."""
-    for old, new in MOVED_MODULES.items():
-        module = importlib.import_module(new)
-        for name, obj in vars(module).items():
-            if inspect.isclass(obj) and obj.__module__ == new:
-                register_topic(f"{old}:{name}", obj)
+    for old, new_modules in MOVED_MODULES.items():
+        for new in new_modules:
+            module = importlib.import_module(new)
+            for name, obj in vars(module).items():
+                if inspect.isclass(obj) and obj.__module__ == new:
+                    register_topic(f"{old}:{name}", obj)
 
 
 def topics_of(cls: type) -> tuple[str, ...]:
@@ -61,5 +62,5 @@ def topics_of(cls: type) -> tuple[str, ...]:
     module moved (for filtered reads of the log, which compare topics as strings)."""
     topic = get_topic(cls)
     module, _, qualname = topic.partition(":")
-    old = [o for o, n in MOVED_MODULES.items() if n == module]
+    old = [o for o, n in MOVED_MODULES.items() if module in n]
     return (topic, *(f"{o}:{qualname}" for o in old))
