@@ -23,8 +23,7 @@ from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from infra.event_store import LedgerStore
-from projections.envelope import Envelope
-from projections.feeds import read_envelopes
+from projections.envelope import Envelope, read_envelopes
 from projections.outage import MAX_BACKOFF_S, Outage
 
 log = structlog.get_logger(__name__)

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Transcoder
 
 from domain.ledger.journal import Posting
@@ -135,3 +136,16 @@ def storable(envelope: Envelope) -> Envelope:
     if data is envelope.data and actor is envelope.actor:
         return envelope
     return replace(envelope, data=data, actor=actor)
+
+
+Store = Application[UUID]
+"""The event store, as the read side sees it: a log of notifications to read in order."""
+
+
+def read_envelopes(store: Store, after: int, limit: int, stop: int | None = None) -> list[Envelope]:
+    notifications = store.recorder.select_notifications(
+        start=after, limit=limit, stop=stop, inclusive_of_start=False
+    )
+    # The ledger's store seals personal data for the event path (see projections.personal).
+    transcoder = getattr(store, "envelope_transcoder", store.mapper.transcoder)
+    return [envelope_from_notification(transcoder, n) for n in notifications]

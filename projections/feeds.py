@@ -14,11 +14,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
 
 import psycopg
 import structlog
-from eventsourcing.application import Application
 from eventsourcing.persistence import PersistenceError
 from kafka.errors import CommitFailedError, KafkaError
 from psycopg import Connection
@@ -30,14 +28,14 @@ from projections.base import (
     feed_position,
     tenant_positions,
 )
-from projections.envelope import Envelope, envelope_from_notification
+from projections.envelope import Envelope, Store, read_envelopes
 from projections.outage import MAX_BACKOFF_S, Outage
 from projections.parking import parked_tenants
 from projections.personal import unsealer_of
+from projections.resume import retry_parked
 
 log = structlog.get_logger(__name__)
 
-Store = Application[UUID]
 MAX_REPAIRS_PER_BATCH = 64
 
 
@@ -48,15 +46,6 @@ class FeedStats:
 
     applied_from_kafka: int = 0
     repaired_from_store: int = 0
-
-
-def read_envelopes(store: Store, after: int, limit: int, stop: int | None = None) -> list[Envelope]:
-    notifications = store.recorder.select_notifications(
-        start=after, limit=limit, stop=stop, inclusive_of_start=False
-    )
-    # The ledger's store seals personal data for the event path (see projections.personal).
-    transcoder = getattr(store, "envelope_transcoder", store.mapper.transcoder)
-    return [envelope_from_notification(transcoder, n) for n in notifications]
 
 
 def catch_up_from_store(
@@ -188,7 +177,6 @@ def resume_parked(
 ) -> None:
     """What a feed does when it starts: try every parked tenant again (a fixed projector then
     catches them up; see projections.parking)."""
-    from projections.resume import retry_parked  # it reads the store through this module
 
     for projector in projectors:
         retry_parked(store, conn, projector, batch_size)

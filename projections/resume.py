@@ -16,7 +16,7 @@ from psycopg import Connection
 from psycopg import sql as pgsql
 
 from projections.base import Projector, apply_batch, projector_lock_key
-from projections.feeds import Store, read_envelopes
+from projections.envelope import Store, read_envelopes
 from projections.parking import ParkedTenant, parked_tenants, unpark
 from projections.personal import unsealer_of
 

@@ -18,7 +18,7 @@ from psycopg import Connection
 from psycopg import sql as pgsql
 
 from projections.base import Projector, feed_position
-from projections.feeds import Store, read_envelopes
+from projections.envelope import Store, read_envelopes
 from projections.parking import ParkedTenant, parked_tenants
 
 

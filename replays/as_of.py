@@ -29,7 +29,7 @@ from psycopg import Connection
 from psycopg import sql as pgsql
 
 from projections.base import Projector
-from projections.feeds import Store
+from projections.envelope import Store
 from replays.rebuild import RebuildReport, drop_schema, rebuild
 
 RECORDED_AT_COLUMN = "recorded_at"

@@ -18,7 +18,8 @@ from psycopg import Connection
 from psycopg import sql as pgsql
 
 from projections.base import Projector, projector_lock_key
-from projections.feeds import Store, catch_up_from_store
+from projections.envelope import Store
+from projections.feeds import catch_up_from_store
 from projections.parking import parked_tenants
 from projections.reporting.bi import BI_LOCK_KEY, refresh_views
 

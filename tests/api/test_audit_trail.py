@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from projections.audit.trail import AuditProjector
-from projections.feeds import read_envelopes
+from projections.envelope import read_envelopes
 from replays.diff import diff_schemas
 from replays.rebuild import drop_schema, rebuild
 from tests.api.auth_helpers import PASSWORD

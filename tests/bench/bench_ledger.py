@@ -51,6 +51,7 @@ import psycopg
 from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict
 
+import projections.envelope as envelope
 import projections.feeds as feeds
 from commands.credit.credit_account import (
     RecordCharge,
@@ -516,7 +517,7 @@ def read_all(store: LedgerStore, batch: int, decode: bool) -> tuple[int, float]:
     started = time.perf_counter()
     while True:
         if decode:
-            envelopes = feeds.read_envelopes(store, position, batch)
+            envelopes = envelope.read_envelopes(store, position, batch)
             if not envelopes:
                 break
             position, rows = envelopes[-1].position, rows + len(envelopes)
@@ -1134,7 +1135,7 @@ def render(results: dict[str, Any]) -> str:
     lines += [
         "",
         f"2. Replay over {r['events']:,} events, batches of {r['batch']} "
-        f"(raw = store.recorder.select_notifications; decoded = feeds.read_envelopes):",
+        f"(raw = store.recorder.select_notifications; decoded = envelope.read_envelopes):",
     ]
     replay_rows = [
         ["raw notification read", _n(r["raw_rows_per_second"]), "1.000", "", ""],

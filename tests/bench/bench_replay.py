@@ -17,7 +17,7 @@ so the library's recorder inserts about a thousand events per transaction. Worke
 fill distinct tenants in parallel. The events decode and project like any others.
 
 Measured, in order, over the same log: the raw read (`store.recorder.select_notifications`,
-batches of --batch), the decoded read (`projections.feeds.read_envelopes`), then
+batches of --batch), the decoded read (`projections.envelope.read_envelopes`), then
 `replays.rebuild.rebuild` of every registered projector into a schema of its own; each
 rebuild's events/s is shown as a fraction of the raw rate.
 """

@@ -10,7 +10,8 @@ import pytest
 
 from commands.credit.credit_account import RecordCharge, record_charge
 from projections.base import TenantGap, apply_batch, tenant_positions
-from projections.feeds import FeedStats, apply_with_repair, read_envelopes
+from projections.envelope import read_envelopes
+from projections.feeds import FeedStats, apply_with_repair
 from projections.ledger.journal import JournalProjector
 from projections.registry import PROJECTORS
 from replays.rebuild import drop_schema, rebuild

@@ -33,8 +33,8 @@ from infra.relay import Relay, published_positions
 from infra.settings import get_settings
 from projections.base import Projector, apply_batch, tenant_positions
 from projections.customers.customers import CustomersProjector
-from projections.envelope import Envelope
-from projections.feeds import read_envelopes, run_kafka_feed, run_store_feed
+from projections.envelope import Envelope, read_envelopes
+from projections.feeds import run_kafka_feed, run_store_feed
 from projections.parking import error_text, parked_tenants
 from projections.personal import unsealer_of
 from projections.registry import PROJECTORS

@@ -9,8 +9,7 @@ import psycopg
 from kafka import KafkaConsumer, TopicPartition
 
 from projections.base import tenant_positions
-from projections.envelope import Envelope
-from projections.feeds import read_envelopes
+from projections.envelope import Envelope, read_envelopes
 from projections.registry import PROJECTORS
 from replays.diff import diff_schemas
 from replays.rebuild import drop_schema, rebuild
