@@ -8,6 +8,12 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from commands.billing.billing import (
+    BillingPeriod,
+    CustomerPayment,
+    bill_customer,
+    record_customer_payment,
+)
 from commands.catalogue.tariffs import (
     AuthorizeTariff,
     DefineTariff,
@@ -101,6 +107,28 @@ def an_active_service(
         ChangeServiceStatus(status="active", on=since.date()),
     )
     return service
+
+
+def a_paid_invoice(
+    store: LedgerStore, reseller: int, customer: UUID, billed: datetime, paid: str
+) -> list[UUID]:
+    """The customer's invoice for the month before `billed`, paid in full that day with
+    `paid`; returns the commission records the payment accrued."""
+    start = date(billed.year - (billed.month == 1), (billed.month - 2) % 12 + 1, 1)
+    first, last = month(start.year, start.month)
+    bill_customer(
+        store,
+        as_reseller(reseller, now=billed),
+        customer,
+        BillingPeriod(period_start=first, period_end=last),
+    )
+    payment = record_customer_payment(
+        store,
+        as_reseller(reseller, now=billed),
+        customer,
+        CustomerPayment(amount=Decimal(paid), currency="USD", method="bank_transfer"),
+    )
+    return [UUID(c) for c in body(payment)["commissions"]]
 
 
 def month(year: int, number: int) -> tuple[date, date]:
