@@ -7,15 +7,25 @@ wait in Kafka mode never sees)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from psycopg import sql as pgsql
 
 
+@runtime_checkable
+class FirstPositions(Protocol):
+    """A recorder that answers the lookup itself (the in-memory one of the handlers' unit
+    tests); the PostgreSQL recorder is asked in SQL."""
+
+    def first_position(self, originator_id: UUID) -> int | None: ...
+
+
 def recorded_position(store: Any, aggregate_id: UUID) -> int | None:
     """The notification id of the aggregate's first event, or None if it is not stored."""
     recorder = store.recorder
+    if isinstance(recorder, FirstPositions):
+        return recorder.first_position(aggregate_id)
     table = pgsql.Identifier(recorder.datastore.schema, recorder.events_table_name)
     query = pgsql.SQL(
         "SELECT notification_id FROM {} WHERE originator_id = %s "

@@ -27,7 +27,12 @@ from domain.ledger.journal import Posting, Side
 from domain.ledger.money import Money
 from domain.ledger.topics import register_moved_topics
 from domain.partners.reseller import Reseller, ResellerRegistry
-from infra.privacy import PersonalTextEncrypted, PersonalTextSealed, SubjectKeyring
+from infra.privacy import (
+    PersonalDataKeyring,
+    PersonalTextEncrypted,
+    PersonalTextSealed,
+    SubjectKeyring,
+)
 
 APPLICATION_NAME = "ledger"
 EVENTS_TABLE = f"{APPLICATION_NAME}_events"
@@ -88,7 +93,7 @@ class LedgerStore(Application[UUID]):
         PayoutAccount: 50,
     }
 
-    def __init__(self, env: dict[str, str], personal_data: SubjectKeyring) -> None:
+    def __init__(self, env: dict[str, str], personal_data: PersonalDataKeyring) -> None:
         # Needed while the base class builds the mapper (register_transcodings).
         self.personal_data = personal_data
         # Before anything is read: events stored before the contexts' layout name old modules.

@@ -21,7 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import psycopg
@@ -98,6 +98,25 @@ def embedded_master_key(data_dir: Path) -> str:
         with os.fdopen(fd, "w") as handle:
             handle.write(new_master_key())
     return path.read_text().strip()
+
+
+class PersonalDataKeyring(Protocol):
+    """What the store needs of a keyring: `SubjectKeyring` over PostgreSQL in production, an
+    in-memory one in the handlers' unit tests."""
+
+    def seal(self, subject_id: UUID, text: str) -> str:
+        """The text encrypted under the subject's key; `SubjectErased` once it is erased."""
+        ...
+
+    def unseal(self, subject_id: UUID, ciphertext: str) -> str | None:
+        """The plaintext, or None when the subject has been erased."""
+        ...
+
+    def erase(self, subject_id: UUID) -> None: ...
+
+    def forget(self, subject_id: UUID) -> None: ...
+
+    def close(self) -> None: ...
 
 
 class SubjectKeyring:
@@ -254,7 +273,7 @@ class PersonalTextEncrypted(Transcoding):
     type = PersonalText
     name = "personal"
 
-    def __init__(self, keyring: SubjectKeyring) -> None:
+    def __init__(self, keyring: PersonalDataKeyring) -> None:
         self.keyring = keyring
 
     def encode(self, obj: PersonalText) -> dict[str, str | None]:
@@ -285,6 +304,7 @@ class PersonalTextSealed(Transcoding):
 __all__ = [
     "SEALED_KEY",
     "MasterKeyMissing",
+    "PersonalDataKeyring",
     "PersonalTextEncrypted",
     "PersonalTextSealed",
     "SubjectErased",
