@@ -19,12 +19,11 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification, Transcoder
 
+from domain.ledger.ids import NO_TENANT
 from domain.ledger.journal import Posting
 from domain.ledger.money import Money
 
 METADATA_KEY = "_meta"
-NO_TENANT = 0
-"""Events that belong to no reseller (e.g. an ISP admin's token) carry tenant 0."""
 
 _ENVELOPE_ONLY = ("timestamp", "originator_topic", METADATA_KEY)
 

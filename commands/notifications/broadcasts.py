@@ -13,9 +13,9 @@ from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists
 from domain.access.roles import Permission
+from domain.ledger.ids import NO_TENANT
 from domain.notifications.broadcast import MAX_AUDIENCE, Broadcast
 from domain.partners.reseller import reseller_id
-from projections.envelope import NO_TENANT
 
 
 class PublishBroadcast(CommandModel):

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from api.deps import CurrentPrincipal, ExactJSONRoute, ReadConnection
 from api.schemas import PROBLEMS
 from commands.principal import Principal
-from projections.envelope import NO_TENANT
+from domain.ledger.ids import NO_TENANT
 from projections.notifications.projector import mark_read, notifications_for, unread_count
 
 router = APIRouter(prefix="/reseller/api", tags=["notifications"], route_class=ExactJSONRoute)
