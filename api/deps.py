@@ -10,7 +10,7 @@ from typing import Annotated, Any, Protocol, cast
 from uuid import UUID
 
 import structlog
-from fastapi import Depends, Header, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Query, Request
 from fastapi.routing import APIRoute
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
@@ -212,6 +212,14 @@ def command_response(result: CommandResult) -> Response:
     return Response(
         result.body, status_code=result.status_code, media_type="application/json", headers=headers
     )
+
+
+READ_WAIT_MS = 2_000
+"""How long a read waits, by default, for the caller's own write (`wait_for_position`) to
+reach its projection; the client may ask for less or more, up to `read_wait_max_ms`."""
+
+WaitTimeout = Annotated[int, Query(ge=0)]
+"""The `wait_timeout_ms` query parameter: milliseconds, default `READ_WAIT_MS`."""
 
 
 def wait_until(

@@ -109,11 +109,29 @@ PROBLEMS: dict[int | str, dict[str, object]] = {
 (with Retry-After); 503: the database is unavailable (with Retry-After)."""
 
 
+TEXT_MEDIA_TYPES = ("text/csv", "application/x-ndjson")
+
+
+def file_schema(media_type: str) -> dict[str, str]:
+    """A file body: text for CSV and JSON lines, bytes for the rest (PDF, XLSX, uploads)."""
+    if media_type in TEXT_MEDIA_TYPES:
+        return {"type": "string"}
+    return {"type": "string", "format": "binary"}
+
+
+BINARY_FILE: dict[int | str, dict[str, object]] = PROBLEMS | {
+    200: {
+        "description": "The stored file, with the media type it was uploaded as",
+        "content": {"*/*": {"schema": file_schema("application/octet-stream")}},
+    }
+}
+
+
 def downloads(*media_types: str, json: bool = True) -> dict[int | str, dict[str, object]]:
     """PROBLEMS plus a 200 that may be a file of these media types (and JSON, by default)."""
-    content: dict[str, object] = {m: {} for m in media_types}
+    content: dict[str, object] = {m: {"schema": file_schema(m)} for m in media_types}
     if json:
-        content = {"application/json": {}, **content}
+        content = {"application/json": {}, **content}  # the route's response model fills it in
     return PROBLEMS | {
         200: {"description": "The report, or the file asked for", "content": content}
     }

@@ -16,7 +16,15 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from starlette.responses import Response, StreamingResponse
 
-from api.deps import CurrentPrincipal, ExactJSONRoute, ReadConnection, Services, wait_until
+from api.deps import (
+    READ_WAIT_MS,
+    CurrentPrincipal,
+    ExactJSONRoute,
+    ReadConnection,
+    Services,
+    WaitTimeout,
+    wait_until,
+)
 from api.schemas import PROBLEMS, downloads
 from commands.errors import Unprocessable
 from commands.models import AwareDatetime
@@ -85,7 +93,7 @@ def events(
     after: Annotated[int, Query(ge=0, description="the previous page's next_after")] = 0,
     limit: Annotated[int, Query(ge=1)] = 100,
     wait_for_position: Annotated[int | None, Query(ge=0)] = None,
-    wait_timeout_ms: Annotated[int, Query(ge=0)] = 2_000,
+    wait_timeout_ms: WaitTimeout = READ_WAIT_MS,
 ) -> dict[str, Any]:
     """Audit records oldest first: filter by actor, reseller, aggregate, event type, request
     and period (`since` inclusive, `until` exclusive); page with `after`."""
@@ -123,7 +131,7 @@ def export(
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
     wait_for_position: Annotated[int | None, Query(ge=0)] = None,
-    wait_timeout_ms: Annotated[int, Query(ge=0)] = 2_000,
+    wait_timeout_ms: WaitTimeout = READ_WAIT_MS,
 ) -> StreamingResponse:
     """Every matching record as CSV (one row per event; JSON columns as text) or JSON lines,
     up to the position the trail had reached when the export began."""

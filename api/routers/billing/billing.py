@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import (
+    READ_WAIT_MS,
     Context,
     ExactJSONRoute,
     ReadConnection,
@@ -315,7 +316,7 @@ def invoices(
     """The reseller's invoices, oldest first (filters: status, customer)."""
     number = context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.BILLING_VIEW)
-    wait_until(s, conn, billing_rows.BillingProjector, wait_for_position, number, 2_000)
+    wait_until(s, conn, billing_rows.BillingProjector, wait_for_position, number, READ_WAIT_MS)
     target = None if customer_id is None else str(parse_uuid(customer_id, "customer"))
     limit = min(limit, s.config.page_size_max)
     return billing_rows.list_invoices(conn, number, status, target, limit, offset)
@@ -361,7 +362,7 @@ def commissions(
     start, end = period_bounds(period, period_start, period_end)
     number = context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.BILLING_VIEW)
-    wait_until(s, conn, CommissionsProjector, wait_for_position, number, 2_000)
+    wait_until(s, conn, CommissionsProjector, wait_for_position, number, READ_WAIT_MS)
     target = None
     if customer_id is not None:
         try:

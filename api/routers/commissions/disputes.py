@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import (
+    READ_WAIT_MS,
     Context,
     ExactJSONRoute,
     ReadConnection,
@@ -18,7 +19,7 @@ from api.deps import (
     parse_uuid,
     wait_until,
 )
-from api.schemas import PROBLEMS
+from api.schemas import BINARY_FILE, PROBLEMS
 from commands.commissions import disputes
 from commands.errors import NotFound
 from domain.access.roles import Permission
@@ -52,7 +53,7 @@ def disputes_list(
     """The reseller's disputes (filters: status, commission)."""
     number = context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.BILLING_VIEW)
-    wait_until(s, conn, DisputesProjector, wait_for_position, number, 2_000)
+    wait_until(s, conn, DisputesProjector, wait_for_position, number, READ_WAIT_MS)
     target = None if commission_id is None else str(parse_uuid(commission_id, "commission"))
     limit = min(limit, s.config.page_size_max)
     return list_disputes(conn, number, status, target, limit, offset)
@@ -70,7 +71,7 @@ def dispute(
     interest owed so far."""
     uid = str(parse_uuid(dispute_id, "dispute"))
     if wait_for_position is not None:
-        wait_until(s, conn, DisputesProjector, wait_for_position, None, 2_000)
+        wait_until(s, conn, DisputesProjector, wait_for_position, None, READ_WAIT_MS)
     view = get_dispute(conn, uid)
     if view is None:
         raise NotFound("dispute not found", field="dispute_id")
@@ -100,7 +101,8 @@ def add_document(
 
 @router.get(
     "/{dispute_id}/documents/{document_id}",
-    responses={**PROBLEMS, 200: {"content": {"application/octet-stream": {}}}},
+    response_class=Response,
+    responses=BINARY_FILE,
 )
 def download_document(dispute_id: str, document_id: str, context: Context, s: Services) -> Response:
     """The document's bytes; `X-Content-SHA256` is the hash its event recorded."""

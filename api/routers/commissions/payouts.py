@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from api.deps import (
+    READ_WAIT_MS,
     Context,
     ExactJSONRoute,
     ReadConnection,
@@ -84,7 +85,7 @@ def payout_history(
     """The reseller's payouts, newest cycle first."""
     number = context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.BILLING_VIEW)
-    wait_until(s, conn, PayoutsProjector, wait_for_position, number, 2_000)
+    wait_until(s, conn, PayoutsProjector, wait_for_position, number, READ_WAIT_MS)
     return list_payouts(conn, number, min(limit, s.config.page_size_max), offset)
 
 
@@ -99,7 +100,7 @@ def payout(
     """One payout with its figures, the records it paid and its receipt."""
     uid = parse_uuid(payout_id, "payout")
     if wait_for_position is not None:
-        wait_until(s, conn, PayoutsProjector, wait_for_position, None, 2_000)
+        wait_until(s, conn, PayoutsProjector, wait_for_position, None, READ_WAIT_MS)
     found = get_payout(conn, uid)
     if found is None or not context.principal.sees_reseller(found["reseller_id"]):
         raise HTTPException(404, "payout not found")
@@ -120,7 +121,7 @@ def commission_statement(
     clawbacks, total, and whether it was paid or carried forward."""
     number = context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.BILLING_VIEW)
-    wait_until(s, conn, PayoutsProjector, wait_for_position, number, 2_000)
+    wait_until(s, conn, PayoutsProjector, wait_for_position, number, READ_WAIT_MS)
     found = statement(conn, number, period)
     if found is None:
         raise HTTPException(404, f"no statement for {period}")

@@ -9,7 +9,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
-from api.deps import Context, ExactJSONRoute, ReadConnection, Services, command_response, wait_until
+from api.deps import (
+    READ_WAIT_MS,
+    Context,
+    ExactJSONRoute,
+    ReadConnection,
+    Services,
+    command_response,
+    wait_until,
+)
 from api.schemas import PROBLEMS
 from commands.commissions import periods as commission_periods
 from commands.commissions import plans as commission_plans
@@ -82,7 +90,7 @@ def consolidated_report(
     see, per reseller and in total."""
     start, end = period_bounds(period, period_start, period_end)
     numbers = report_subtree(s.store, context, reseller_id)
-    wait_until(s, conn, CommissionsProjector, wait_for_position, numbers[0], 2_000)
+    wait_until(s, conn, CommissionsProjector, wait_for_position, numbers[0], READ_WAIT_MS)
     report = consolidated(conn, numbers, start, end)
     return {
         "reseller_id": numbers[0],

@@ -13,7 +13,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
-from api.deps import CurrentPrincipal, ExactJSONRoute, ReadConnection, Services, wait_until
+from api.deps import (
+    READ_WAIT_MS,
+    CurrentPrincipal,
+    ExactJSONRoute,
+    ReadConnection,
+    Services,
+    WaitTimeout,
+    wait_until,
+)
 from api.schemas import downloads
 from commands.errors import NotFound, Unprocessable
 from commands.models import ApiDate, AwareDatetime
@@ -55,7 +63,6 @@ EffectiveAt = Annotated[
 ]
 ResellerFilter = Annotated[int | None, Query(ge=1, description="One reseller's statement")]
 Wait = Annotated[int | None, Query(ge=0, description="Wait until this position is projected")]
-WaitTimeout = Annotated[int, Query(ge=0)]
 Year = Annotated[int, Query(ge=2000, le=2100)]
 
 
@@ -95,7 +102,7 @@ def form_1099_nec(
     recipient: Annotated[int | None, Query(ge=1, description="The reseller (pdf)")] = None,
     reseller_id: ResellerFilter = None,
     wait_for_position: Wait = None,
-    wait_timeout_ms: WaitTimeout = 2_000,
+    wait_timeout_ms: WaitTimeout = READ_WAIT_MS,
 ) -> dict[str, Any] | Response:
     """1099-NEC forms for a tax year: per US recipient, commissions paid in the year (cash
     basis, payment date), federal income tax withheld, and whether the form must be filed
@@ -141,7 +148,7 @@ def vat(
     format: Literal["json", "csv", "xlsx", "pdf"] = "json",
     reseller_id: ResellerFilter = None,
     wait_for_position: Wait = None,
-    wait_timeout_ms: WaitTimeout = 2_000,
+    wait_timeout_ms: WaitTimeout = READ_WAIT_MS,
 ) -> dict[str, Any] | Response:
     """Self-billed commission invoices issued in a quarter or month, with their VAT per
     payee country, rate and treatment (reverse charge for cross-border B2B with a VAT id)."""

@@ -7,11 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.deps import (
+    READ_WAIT_MS,
     Context,
     CurrentPrincipal,
     ExactJSONRoute,
     ReadConnection,
     Services,
+    WaitTimeout,
     command_response,
     wait_until,
 )
@@ -28,7 +30,6 @@ from projections.ledger.journal import JournalProjector, account_balances, trial
 
 router = APIRouter(prefix="/reseller/api", tags=["credit"], route_class=ExactJSONRoute)
 Wait = Annotated[int | None, Query(ge=0, description="Wait until this position is projected")]
-WaitTimeout = Annotated[int, Query(ge=0)]
 ResellerFilter = Annotated[int | None, Query(ge=1)]
 
 
@@ -70,7 +71,7 @@ def read_trial_balance(
     conn: ReadConnection,
     reseller_id: ResellerFilter = None,
     wait_for_position: Wait = None,
-    wait_timeout_ms: WaitTimeout = 2_000,
+    wait_timeout_ms: WaitTimeout = READ_WAIT_MS,
 ) -> dict[str, Any]:
     """Net of all postings per currency; zero in every currency when the books balance.
     ISP admins see all entries unless they name a reseller; others see their reseller's."""

@@ -7,12 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.deps import (
+    READ_WAIT_MS,
     Context,
     CurrentPrincipal,
     ExactJSONRoute,
     IfMatch,
     ReadConnection,
     Services,
+    WaitTimeout,
     command_response,
     parse_uuid,
     wait_until,
@@ -48,7 +50,7 @@ def list_(
     limit: Annotated[int, Query(ge=1)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     wait_for_position: Annotated[int | None, Query(ge=0, alias="wait_for_position")] = None,
-    wait_timeout_ms: Annotated[int, Query(ge=0)] = 2_000,
+    wait_timeout_ms: WaitTimeout = READ_WAIT_MS,
 ) -> dict[str, Any]:
     number = principal.reseller_in_scope(reseller_id)
     principal.require(Permission.CUSTOMER_VIEW)
@@ -75,7 +77,7 @@ def read(
     services: Services,
     conn: ReadConnection,
     wait_for_position: Annotated[int | None, Query(ge=0)] = None,
-    wait_timeout_ms: Annotated[int, Query(ge=0)] = 2_000,
+    wait_timeout_ms: WaitTimeout = READ_WAIT_MS,
 ) -> dict[str, Any]:
     uid = parse_uuid(customer_id, "customer")
     if wait_for_position is not None:

@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Header, Query, Response
 
 from api.deps import (
+    READ_WAIT_MS,
     ApiServices,
     Context,
     ExactJSONRoute,
@@ -19,7 +20,7 @@ from api.deps import (
     parse_uuid,
     wait_until,
 )
-from api.schemas import PROBLEMS
+from api.schemas import PROBLEMS, downloads
 from commands.errors import NotFound
 from commands.models import ApiDate
 from commands.principal import Principal
@@ -55,6 +56,7 @@ Kind = Literal[
 ]
 Format = Literal["json", "csv", "xlsx", "pdf"]
 ACCEPTED = {media: name for name, media in MEDIA_TYPES.items()}
+FILE_MEDIA_TYPES = tuple(media for name, media in MEDIA_TYPES.items() if name != "json")
 
 
 def _reseller(
@@ -69,12 +71,12 @@ def _reseller(
     principal.require(Permission.REPORT_VIEW)
     projectors: tuple[type[Projector], ...] = (ReportingProjector, *also_read)
     for projector in projectors:
-        wait_until(services, conn, projector, wait_for_position, number, 2_000)
+        wait_until(services, conn, projector, wait_for_position, number, READ_WAIT_MS)
     info = reseller_info(conn, number)
     if info is None:
         # A reseller created a moment ago: give the projection a bounded chance to catch up.
         head = int(services.store.recorder.max_notification_id() or 0)
-        wait_until(services, conn, ReportingProjector, head, number, 2_000)
+        wait_until(services, conn, ReportingProjector, head, number, READ_WAIT_MS)
         info = reseller_info(conn, number)
     if info is None:
         raise NotFound("reseller not found (not projected yet?)", field="reseller_id")
@@ -189,7 +191,7 @@ def read_files(
 
 @router.get(
     "/reports/files/{file_id}",
-    responses=PROBLEMS | {200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+    responses=downloads(*FILE_MEDIA_TYPES),
 )
 def download_file(file_id: str, context: Context, conn: ReadConnection) -> Response:
     """Download a generated report file."""
@@ -220,7 +222,7 @@ def _negotiate(requested: str | None, accept: str | None) -> str:
 
 @router.get(
     "/reports/{kind}",
-    responses=PROBLEMS | {200: {"content": {m: {} for m in MEDIA_TYPES.values()}}},
+    responses=downloads(*FILE_MEDIA_TYPES),
 )
 def read_report(
     kind: Kind,

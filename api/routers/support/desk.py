@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from api.deps import (
+    READ_WAIT_MS,
     Context,
     ExactJSONRoute,
     IfMatch,
@@ -22,7 +23,7 @@ from api.deps import (
     wait_until,
 )
 from api.routers.support.tickets import TicketPage
-from api.schemas import PROBLEMS
+from api.schemas import PROBLEMS, downloads
 from commands.customers.customers import load_customer_in_scope
 from commands.errors import Forbidden, NotFound, Unprocessable
 from commands.support import desk
@@ -92,7 +93,7 @@ def isp_queue(
         raise Forbidden("the escalation queue is the master ISP's")
     context.principal.require(Permission.TICKET_MANAGE)
     if wait_for_position is not None:
-        wait_until(s, conn, SupportProjector, wait_for_position, reseller_id, 2_000)
+        wait_until(s, conn, SupportProjector, wait_for_position, reseller_id, READ_WAIT_MS)
     return list_tickets(
         conn,
         None if reseller_id is None else [reseller_id],
@@ -151,7 +152,7 @@ def metrics(
     SLA attainment, per team member."""
     number = context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.TICKET_MANAGE)
-    wait_until(s, conn, SupportProjector, wait_for_position, number, 2_000)
+    wait_until(s, conn, SupportProjector, wait_for_position, number, READ_WAIT_MS)
     return support_metrics(conn, [number])
 
 
@@ -160,17 +161,11 @@ MAX_REPORT_DAYS = 732
 
 @router.get(
     "/report",
-    responses={
-        **PROBLEMS,
-        200: {
-            "content": {
-                "application/json": {},
-                "text/csv": {},
-                "application/pdf": {},
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
-            }
-        },
-    },
+    responses=downloads(
+        "text/csv",
+        "application/pdf",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
 )
 def report(
     context: Context,
@@ -190,11 +185,11 @@ def report(
         raise Unprocessable("date_from must not be after date_to", field="date_from")
     if (date_to - date_from).days > MAX_REPORT_DAYS:
         raise Unprocessable(f"a report covers at most {MAX_REPORT_DAYS} days", field="date_to")
-    wait_until(s, conn, SupportProjector, wait_for_position, number, 2_000)
+    wait_until(s, conn, SupportProjector, wait_for_position, number, READ_WAIT_MS)
     info = reseller_info(conn, number)
     if info is None:
         head = int(s.store.recorder.max_notification_id() or 0)
-        wait_until(s, conn, ReportingProjector, head, number, 2_000)
+        wait_until(s, conn, ReportingProjector, head, number, READ_WAIT_MS)
         info = reseller_info(conn, number)
     if info is None:
         raise NotFound("reseller not found (not projected yet?)", field="reseller_id")
@@ -236,5 +231,5 @@ def communication_log(
     tickets, inbound and outbound, oldest first (notifications are not recorded yet)."""
     customer = load_customer_in_scope(s.store, context, parse_uuid(customer_id, "customer"))
     context.principal.require(Permission.TICKET_MANAGE)
-    wait_until(s, conn, SupportProjector, wait_for_position, customer.reseller_number, 2_000)
+    wait_until(s, conn, SupportProjector, wait_for_position, customer.reseller_number, READ_WAIT_MS)
     return communications(conn, str(customer.id), min(limit, s.config.page_size_max), offset)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from api.deps import (
+    READ_WAIT_MS,
     Context,
     ExactJSONRoute,
     ReadConnection,
@@ -75,7 +76,7 @@ def search(
     )
     principal.require(Permission.TICKET_MANAGE)
     if wait_for_position is not None:
-        wait_until(s, conn, SupportProjector, wait_for_position, number, 2_000)
+        wait_until(s, conn, SupportProjector, wait_for_position, number, READ_WAIT_MS)
     limit = min(limit, s.config.page_size_max)
     return search_articles(conn, number, q, category, limit, offset)
 

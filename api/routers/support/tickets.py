@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from api.deps import (
+    READ_WAIT_MS,
     Context,
     ExactJSONRoute,
     ReadConnection,
@@ -20,7 +21,7 @@ from api.deps import (
     parse_uuid,
     wait_until,
 )
-from api.schemas import PROBLEMS
+from api.schemas import BINARY_FILE, PROBLEMS
 from commands.errors import NotFound
 from commands.support import tickets
 from commands.support.tickets import Priority, TicketStatus
@@ -169,7 +170,7 @@ def list_all(
     """The reseller's tickets, oldest first (filters are exact matches)."""
     number = context.principal.reseller_in_scope(reseller_id)
     context.principal.require(Permission.TICKET_MANAGE)
-    wait_until(s, conn, SupportProjector, wait_for_position, number, 2_000)
+    wait_until(s, conn, SupportProjector, wait_for_position, number, READ_WAIT_MS)
     filters = {
         "status": status,
         "priority": priority,
@@ -205,7 +206,7 @@ def history(
     """Every step of the ticket (each an event) with its actor, oldest first."""
     uid = str(parse_uuid(ticket_id, "ticket"))
     if wait_for_position is not None:
-        wait_until(s, conn, SupportProjector, wait_for_position, None, 2_000)
+        wait_until(s, conn, SupportProjector, wait_for_position, None, READ_WAIT_MS)
     number = ticket_reseller(conn, uid)
     if number is None:
         raise NotFound("ticket not found", field="ticket_id")
@@ -216,7 +217,8 @@ def history(
 
 @router.get(
     "/{ticket_id}/attachments/{attachment_id}",
-    responses={**PROBLEMS, 200: {"content": {"application/octet-stream": {}}}},
+    response_class=Response,
+    responses=BINARY_FILE,
 )
 def attachment(ticket_id: str, attachment_id: str, context: Context, s: Services) -> Response:
     """An attachment's bytes; `X-Content-SHA256` is the hash its event recorded."""
