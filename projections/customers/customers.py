@@ -72,6 +72,34 @@ def _status_changed(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> 
     )
 
 
+def _profile_changed(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    changes: dict[str, list[Any]] = e.data["changes"]
+    changed = [name for name in PROFILE_COLUMNS if name in changes]
+    assignments = [
+        pgsql.SQL("{} = {}").format(pgsql.Identifier(name), pgsql.Placeholder(name))
+        for name in changed
+    ]
+    params: dict[str, Any] = {name: changes[name][1] for name in changed}
+    params |= {"version": e.version, "at": e.timestamp, "id": e.aggregate_id}
+    cur.execute(
+        pgsql.SQL(
+            "UPDATE {}.customers SET {}version = %(version)s, updated_at = %(at)s"
+            " WHERE customer_id = %(id)s"
+        ).format(schema, pgsql.SQL("").join(a + pgsql.SQL(", ") for a in assignments)),
+        params,
+    )
+
+
+PROFILE_COLUMNS = (
+    "customer_type",
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "phone",
+    "address",
+    "city",
+)
 PERSONAL_COLUMNS = ("first_name", "last_name", "company_name", "email", "phone", "address")
 
 
@@ -108,6 +136,7 @@ class CustomersProjector(Projector):
     handlers: ClassVar[dict[str, Handler]] = {
         "Customer.Registered": _registered,
         "Customer.StatusChanged": _status_changed,
+        "Customer.ProfileChanged": _profile_changed,
         "Customer.PersonalDataErased": _personal_data_erased,
     }
 

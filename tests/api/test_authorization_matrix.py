@@ -392,6 +392,14 @@ POLICY: dict[tuple[str, str], Any] = {
         P.CUSTOMER_VIEW,
         lambda s, n: (_projected_customer_url(s, n), {"wait_for_position": _head(s)}, None),
     ),
+    ("PATCH", "/reseller/api/customers/{customer_id}"): Scoped(
+        P.CUSTOMER_EDIT,
+        lambda s, n: (
+            f"/reseller/api/customers/{_customer(s, n)['customer_id']}",
+            None,
+            {"city": "Abuja"},
+        ),
+    ),
     ("POST", "/reseller/api/customers/{customer_id}/status"): Scoped(
         P.CUSTOMER_EDIT,
         lambda s, n: (

@@ -23,8 +23,10 @@ from api.schemas import PROBLEMS, CustomerOut, CustomerPageOut
 from commands.customers.customers import (
     ChangeCustomerStatus,
     CreateCustomer,
+    EditCustomerProfile,
     change_customer_status,
     create_customer,
+    edit_customer_profile,
 )
 from commands.errors import NotFound
 from domain.access.roles import Permission
@@ -96,6 +98,22 @@ def read(
         raise NotFound("customer not found")
     principal.require(Permission.CUSTOMER_VIEW)
     return row
+
+
+@router.patch("/{customer_id}", response_model=CustomerOut, responses=PROBLEMS)
+def edit_profile(
+    customer_id: str,
+    command: EditCustomerProfile,
+    context: Context,
+    services: Services,
+    expected_version: IfMatch,
+) -> Response:
+    """Correct the profile: send only the fields to change (`null` clears an optional one).
+    With `If-Match: <version>` a stale version is a 412 and changes nothing."""
+    uid = parse_uuid(customer_id, "customer")
+    return command_response(
+        edit_customer_profile(services.store, context, uid, command, expected_version)
+    )
 
 
 @router.post("/{customer_id}/status", response_model=CustomerOut, responses=PROBLEMS)
