@@ -161,3 +161,30 @@ def test_who_may_edit_and_what_can_no_longer_be_edited(client, tenant, other_ten
         assert moved.status_code == 200, moved.text
     closed = client.patch(path, json={"city": "Kano"}, headers=tenant.headers())
     assert_problem(closed, 422, "status")
+
+
+def test_an_unknown_query_parameter_is_refused_on_every_read(client, tenant, isp_headers):
+    """`city=Abuja` used to be ignored and answer every customer: a parameter a route does not
+    take is a 422 naming it, on every route, before anything is read."""
+    document = client.app.openapi()
+    probes = {"/healthz", "/readyz"}  # liveness probes take no parameters and stay lenient
+    reads = [
+        path
+        for path, operations in document["paths"].items()
+        if "get" in operations and path not in probes
+    ]
+    assert len(reads) > 40
+    for path in reads:
+        concrete = path
+        for name in ("customer_id", "ticket_id", "dispute_id", "file_id", "notification_id"):
+            concrete = concrete.replace("{" + name + "}", "00000000-0000-4000-8000-000000000000")
+        concrete = concrete.replace("{reseller_id}", str(tenant.number)).replace("{kind}", "sales")
+        concrete = concrete.replace("{", "").replace("}", "")
+        refused = client.get(concrete, params={"no_such_filter": "Abuja"}, headers=isp_headers)
+        assert_problem(refused, 422, "no_such_filter")
+    listed = client.get(
+        "/reseller/api/customers",
+        params={"reseller_id": tenant.number, "status": "new"},
+        headers=tenant.headers(),
+    )
+    assert listed.status_code == 200, listed.text
