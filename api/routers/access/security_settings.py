@@ -7,13 +7,14 @@ from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
 from api.routers.access.params import ResellerFilter
+from api.routers.access.schemas import SecuritySettingsOut
 from api.schemas import PROBLEMS
 from commands.access.users import SecuritySettings, change_security_settings
 
 router = APIRouter(prefix="/reseller/api", tags=["users"], route_class=ExactJSONRoute)
 
 
-@router.patch("/settings/security", responses=PROBLEMS)
+@router.patch("/settings/security", response_model=SecuritySettingsOut, responses=PROBLEMS)
 def security_settings(
     command: SecuritySettings,
     context: Context,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response, parse_uuid
 from api.routers.access.params import ResellerFilter
+from api.routers.access.schemas import TokenRevokedOut
 from api.schemas import PROBLEMS, TokenOut
 from commands.access.tokens import IssueToken, issue_token, list_tokens, revoke_token
 
@@ -35,6 +36,8 @@ def tokens(
     return list_tokens(services.store, context, reseller_id, limit, offset)
 
 
-@router.delete("/tokens/{token_id}", responses=PROBLEMS, tags=["users"])
+@router.delete(
+    "/tokens/{token_id}", response_model=TokenRevokedOut, responses=PROBLEMS, tags=["users"]
+)
 def revoke(token_id: str, context: Context, services: Services) -> Response:
     return command_response(revoke_token(services.store, context, parse_uuid(token_id, "token")))

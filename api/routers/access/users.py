@@ -17,6 +17,7 @@ from api.deps import (
     parse_uuid,
 )
 from api.routers.access.params import ResellerFilter
+from api.routers.access.schemas import UserOut, UserWithGrantsOut
 from api.schemas import PROBLEMS
 from commands.access.users import (
     CreateUser,
@@ -37,7 +38,7 @@ from projections.access.users import list_users
 router = APIRouter(prefix="/reseller/api", tags=["users"], route_class=ExactJSONRoute)
 
 
-@router.post("/users", status_code=201, responses=PROBLEMS)
+@router.post("/users", status_code=201, response_model=UserOut, responses=PROBLEMS)
 def create(command: CreateUser, context: Context, services: Services) -> Response:
     """Add a team member (seed §7.1 JSON)."""
     return command_response(create_user(services.store, services.auth, context, command))
@@ -57,12 +58,14 @@ def list_(
     return list_users(conn, number, min(limit, services.config.page_size_max), offset)
 
 
-@router.get("/users/{user_id}", responses=PROBLEMS)
+@router.get(
+    "/users/{user_id}", response_model=None, responses={**PROBLEMS, 200: {"model": UserOut}}
+)
 def read(user_id: str, context: Context, services: Services) -> dict[str, Any]:
     return get_user(services.store, context, parse_uuid(user_id, "user"))
 
 
-@router.patch("/users/{user_id}", responses=PROBLEMS)
+@router.patch("/users/{user_id}", response_model=UserOut, responses=PROBLEMS)
 def modify(
     user_id: str, command: ModifyUser, context: Context, services: Services, expected: IfMatch
 ) -> Response:
@@ -70,7 +73,7 @@ def modify(
     return command_response(modify_user(services.store, context, target, command, expected))
 
 
-@router.post("/users/{user_id}/disable", responses=PROBLEMS)
+@router.post("/users/{user_id}/disable", response_model=UserOut, responses=PROBLEMS)
 def disable(user_id: str, command: DisableUser, context: Context, services: Services) -> Response:
     """Disable a user: every session ends at once."""
     target = parse_uuid(user_id, "user")
@@ -79,7 +82,7 @@ def disable(user_id: str, command: DisableUser, context: Context, services: Serv
     )
 
 
-@router.post("/users/{user_id}/enable", responses=PROBLEMS)
+@router.post("/users/{user_id}/enable", response_model=UserOut, responses=PROBLEMS)
 def enable(user_id: str, context: Context, services: Services) -> Response:
     target = parse_uuid(user_id, "user")
     return command_response(set_user_enabled(services.store, services.auth, context, target, True))
@@ -91,7 +94,7 @@ def reset(user_id: str, context: Context, services: Services) -> dict[str, Any]:
     return reset_password(services.store, services.auth, context, parse_uuid(user_id, "user"))
 
 
-@router.post("/users/{user_id}/grants", responses=PROBLEMS)
+@router.post("/users/{user_id}/grants", response_model=UserWithGrantsOut, responses=PROBLEMS)
 def grant(user_id: str, command: GrantPermission, context: Context, services: Services) -> Response:
     """A permission until `expires_at`; it lapses by itself."""
     target = parse_uuid(user_id, "user")
