@@ -6,6 +6,7 @@ from fastapi import APIRouter, Response
 from pydantic import Field
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
+from api.routers.commissions.schemas import CalculationOut
 from api.schemas import PROBLEMS
 from commands.commissions import periods as commission_periods
 from commands.models import CommandModel
@@ -18,7 +19,7 @@ class CalculatePeriod(CommandModel):
     period: str = Field(max_length=7, examples=["2024-01"], description="A month, YYYY-MM")
 
 
-@router.post("/commissions/calculations", responses=PROBLEMS)
+@router.post("/commissions/calculations", response_model=CalculationOut, responses=PROBLEMS)
 def calculate(command: CalculatePeriod, context: Context, s: Services) -> Response:
     """Calculate a reseller's setup, usage, retention and performance commissions for a month
     (master ISP). Running it again creates nothing new."""

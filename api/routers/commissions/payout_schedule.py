@@ -8,13 +8,18 @@ from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
 from api.routers.commissions.params import ResellerFilter
+from api.routers.commissions.schemas import PayoutScheduleOut
 from api.schemas import PROBLEMS
 from commands.commissions import payouts
 
 router = APIRouter(prefix="/reseller/api", tags=["payouts"], route_class=ExactJSONRoute)
 
 
-@router.get("/commissions/payout-schedule", responses=PROBLEMS)
+@router.get(
+    "/commissions/payout-schedule",
+    response_model=None,
+    responses={**PROBLEMS, 200: {"model": PayoutScheduleOut}},
+)
 def payout_schedule(
     context: Context, s: Services, reseller_id: ResellerFilter = None
 ) -> dict[str, Any]:
@@ -22,7 +27,7 @@ def payout_schedule(
     return payouts.get_payout_schedule(s.store, context, reseller_id)
 
 
-@router.put("/commissions/payout-schedule", responses=PROBLEMS)
+@router.put("/commissions/payout-schedule", response_model=PayoutScheduleOut, responses=PROBLEMS)
 def set_payout_schedule(
     command: payouts.SetPayoutSchedule,
     context: Context,

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, ConfigDict
 
 from api.deps import (
     READ_WAIT_MS,
@@ -66,6 +67,106 @@ Wait = Annotated[int | None, Query(ge=0, description="Wait until this position i
 Year = Annotated[int, Query(ge=2000, le=2100)]
 
 
+class StatementOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PartyOut(StatementOut):
+    name: str
+    address: str
+    country: str
+    tin: str | None
+    """Masked to its last four digits."""
+
+
+class Form1099NecOut(StatementOut):
+    tax_year: int
+    recipient_id: int
+    recipient: PartyOut
+    nonemployee_compensation: str
+    federal_income_tax_withheld: str
+    currency: str
+    payments: int
+    must_file: bool
+
+
+class NecTotalsOut(StatementOut):
+    nonemployee_compensation: str
+    federal_income_tax_withheld: str
+    forms: int
+    forms_to_file: int
+
+
+class NecExcludedOut(StatementOut):
+    """A US recipient's payment that could not be stated in USD (no USD amount or rate)."""
+
+    payout_id: str
+    recipient: int
+    reason: str
+
+
+class Nec1099StatementOut(StatementOut):
+    """`format=json`: the year's forms, TINs masked."""
+
+    tax_year: int
+    as_known_at: str | None
+    effective_at: str | None
+    threshold: str
+    currency: str
+    payer: PartyOut
+    forms: list[Form1099NecOut]
+    totals: NecTotalsOut
+    excluded: list[NecExcludedOut]
+
+
+class VatLineOut(StatementOut):
+    country: str
+    vat_rate: str
+    reverse_charge: bool
+    currency: str
+    invoices: int
+    net: str
+    vat: str
+
+
+class VatTotalOut(StatementOut):
+    currency: str
+    net: str
+    vat_charged: str
+    vat_reverse_charge: str
+    vat: str
+
+
+class VatInvoiceOut(StatementOut):
+    invoice_number: str
+    reseller_id: int
+    issued_on: str
+    country: str
+    currency: str
+    net: str
+    vat_rate: str
+    vat: str
+    reverse_charge: bool
+
+
+class VatReportOut(StatementOut):
+    """`format=json`: lines per payee country, rate and treatment; totals per currency."""
+
+    period_start: str
+    period_end: str
+    as_known_at: str | None
+    effective_at: str | None
+    lines: list[VatLineOut]
+    totals: list[VatTotalOut]
+    invoices: list[VatInvoiceOut]
+
+
+def _json_or_files(model: type[BaseModel], *media_types: str) -> dict[int | str, dict[str, object]]:
+    """`downloads(...)` whose JSON form is `model` (the route validates nothing at run time)."""
+    responses = downloads(*media_types)
+    return responses | {200: {**responses[200], "model": model}}
+
+
 def _scope(principal: Principal, reseller_id: int | None) -> list[int] | None:
     """The resellers whose statements the caller may read: None means all (the ISP)."""
     if principal.is_isp_admin:
@@ -90,7 +191,9 @@ def _download(body: bytes, media_type: str, name: str) -> Response:
     )
 
 
-@router.get("/1099-nec", responses=downloads("text/csv", PDF), response_model=None)
+@router.get(
+    "/1099-nec", responses=_json_or_files(Nec1099StatementOut, "text/csv", PDF), response_model=None
+)
 def form_1099_nec(
     principal: CurrentPrincipal,
     services: Services,
@@ -135,7 +238,9 @@ def form_1099_nec(
     return nec_json(statement, services.payer)
 
 
-@router.get("/vat", responses=downloads("text/csv", XLSX, PDF), response_model=None)
+@router.get(
+    "/vat", responses=_json_or_files(VatReportOut, "text/csv", XLSX, PDF), response_model=None
+)
 def vat(
     principal: CurrentPrincipal,
     services: Services,

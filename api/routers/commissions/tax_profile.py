@@ -8,13 +8,16 @@ from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
 from api.routers.commissions.params import ResellerFilter
+from api.routers.commissions.schemas import TaxProfileOut
 from api.schemas import PROBLEMS
 from commands.commissions import payouts
 
 router = APIRouter(prefix="/reseller/api", tags=["payouts"], route_class=ExactJSONRoute)
 
 
-@router.get("/tax-profile", responses=PROBLEMS)
+@router.get(
+    "/tax-profile", response_model=None, responses={**PROBLEMS, 200: {"model": TaxProfileOut}}
+)
 def tax_profile(
     context: Context, s: Services, reseller_id: ResellerFilter = None
 ) -> dict[str, Any]:
@@ -22,7 +25,7 @@ def tax_profile(
     return payouts.get_tax_profile(s.store, context, reseller_id)
 
 
-@router.put("/tax-profile", responses=PROBLEMS)
+@router.put("/tax-profile", response_model=TaxProfileOut, responses=PROBLEMS)
 def set_tax_profile(
     command: payouts.SetTaxProfile,
     context: Context,

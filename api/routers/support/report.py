@@ -7,6 +7,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict
 
 from api.deps import (
     READ_WAIT_MS,
@@ -31,13 +32,64 @@ router = APIRouter(prefix="/reseller/api/support", tags=["support"], route_class
 MAX_REPORT_DAYS = 732
 
 
+class ReportOut(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReportFiltersOut(ReportOut):
+    date_from: str
+    date_to: str
+    service: str | None
+    status: str | None
+
+
+class ReportColumnOut(ReportOut):
+    key: str
+    label: str
+    type: str
+    """'text', 'int', 'money' or 'ratio'."""
+
+
+class SupportCountsOut(ReportOut):
+    opened: int
+    resolved: int
+    open: int
+    first_response_breached: int
+    resolution_breached: int
+    first_response_median_s: str | None
+    """Seconds (a decimal string), by nearest rank; null in the totals."""
+    resolution_median_s: str | None
+
+
+class SupportRowOut(SupportCountsOut):
+    priority: str
+
+
+class SupportReportOut(ReportOut):
+    """`format=json`: one row per priority, most urgent first."""
+
+    report: str
+    title: str
+    reseller_id: int
+    reseller_name: str
+    currency: str
+    filters: ReportFiltersOut
+    group_by: str
+    columns: list[ReportColumnOut]
+    rows: list[SupportRowOut]
+    totals: SupportCountsOut
+    notes: list[str]
+
+
+REPORT_FILES = downloads(
+    "text/csv",
+    "application/pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
 @router.get(
-    "/report",
-    responses=downloads(
-        "text/csv",
-        "application/pdf",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ),
+    "/report", responses=REPORT_FILES | {200: {**REPORT_FILES[200], "model": SupportReportOut}}
 )
 def report(
     context: Context,
