@@ -19,8 +19,16 @@ def documented(response: httpx.Response, model: type[BaseModel]) -> dict[str, An
     return body
 
 
-def schema_of(document: dict[str, Any], method: str, path: str, status: int) -> str:
-    """The component name the document gives a JSON success body."""
-    content = document["paths"][path][method]["responses"][str(status)]["content"]
-    ref: str = content["application/json"]["schema"]["$ref"]
-    return ref.rsplit("/", 1)[-1]
+Operation = tuple[str, str, int, type[BaseModel]]
+"""(method, path template, success status, the model its JSON body is documented as)."""
+
+
+def misnamed(document: dict[str, Any], operations: list[Operation]) -> list[str]:
+    """The operations whose JSON success body the document does not give as their model."""
+    wrong = []
+    for method, path, status, model in operations:
+        content = document["paths"][path][method]["responses"][str(status)]["content"]
+        ref: str = content["application/json"]["schema"].get("$ref", "")
+        if ref.rsplit("/", 1)[-1] != model.__name__:
+            wrong.append(f"{method.upper()} {path} {status}: {ref or 'no model'}")
+    return wrong

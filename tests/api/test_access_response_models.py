@@ -7,9 +7,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import BaseModel
+from pydantic import ValidationError
 
 from api.routers.access.schemas import (
     RolesOut,
@@ -20,33 +21,29 @@ from api.routers.access.schemas import (
 )
 from domain.access.roles import Role
 from tests.api.auth_helpers import add_user
-from tests.api.response_models import documented, schema_of
+from tests.api.response_models import Operation, documented, misnamed
 from tests.support.builders import Tenant
 
 USER = "/reseller/api/users/{user_id}"
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "status", "model"),
-    [
-        ("post", "/reseller/api/users", 201, UserOut),
-        ("get", USER, 200, UserOut),
-        ("patch", USER, 200, UserOut),
-        ("post", USER + "/disable", 200, UserOut),
-        ("post", USER + "/enable", 200, UserOut),
-        ("post", USER + "/grants", 200, UserWithGrantsOut),
-        ("patch", "/reseller/api/settings/security", 200, SecuritySettingsOut),
-        ("get", "/reseller/api/roles", 200, RolesOut),
-        ("post", "/reseller/api/roles", 201, RolesOut),
-        ("delete", "/reseller/api/roles/{name}", 200, RolesOut),
-        ("delete", "/reseller/api/tokens/{token_id}", 200, TokenRevokedOut),
-    ],
-)
-def test_the_document_names_the_model(
-    client: TestClient, method: str, path: str, status: int, model: type[BaseModel]
-) -> None:
-    document = client.app.openapi()  # type: ignore[attr-defined]
-    assert schema_of(document, method, path, status) == model.__name__
+OPERATIONS: list[Operation] = [
+    ("post", "/reseller/api/users", 201, UserOut),
+    ("get", USER, 200, UserOut),
+    ("patch", USER, 200, UserOut),
+    ("post", USER + "/disable", 200, UserOut),
+    ("post", USER + "/enable", 200, UserOut),
+    ("post", USER + "/grants", 200, UserWithGrantsOut),
+    ("patch", "/reseller/api/settings/security", 200, SecuritySettingsOut),
+    ("get", "/reseller/api/roles", 200, RolesOut),
+    ("post", "/reseller/api/roles", 201, RolesOut),
+    ("delete", "/reseller/api/roles/{name}", 200, RolesOut),
+    ("delete", "/reseller/api/tokens/{token_id}", 200, TokenRevokedOut),
+]
+
+
+def test_the_document_names_the_models(client: TestClient) -> None:
+    assert misnamed(client.app.openapi(), OPERATIONS) == []  # type: ignore[attr-defined]
 
 
 def test_a_user_and_every_write_to_it(client: TestClient, tenant: Tenant, clock: Any) -> None:
@@ -121,3 +118,12 @@ def test_token_revocation(client: TestClient, tenant: Tenant) -> None:
     token_id = issued.json()["token_id"]
     revoked = client.delete(f"/reseller/api/tokens/{token_id}", headers=tenant.headers())
     assert documented(revoked, TokenRevokedOut) == {"token_id": token_id, "revoked": True}
+
+
+def test_the_check_refuses_an_undocumented_field_and_a_coerced_type() -> None:
+    body = {"token_id": "t-1", "revoked": True}
+    assert documented(httpx.Response(200, json=body), TokenRevokedOut) == body
+    with pytest.raises(ValidationError):
+        documented(httpx.Response(200, json=body | {"label": "extra"}), TokenRevokedOut)
+    with pytest.raises(ValidationError):
+        documented(httpx.Response(200, json=body | {"token_id": 1}), TokenRevokedOut)
