@@ -37,10 +37,11 @@ from api.routers.commissions import (
     commission_statements,
     consolidated,
     fx_rates,
+    nec_statements,
     payout_schedule,
     payouts,
-    statements,
     tax_profile,
+    vat_statements,
 )
 from api.routers.commissions import disputes as dispute_routes
 from api.routers.commissions import plans as commission_plans
@@ -168,7 +169,8 @@ def create_app(services: ApiServices) -> FastAPI:
         roles,
         activity,
         audit,
-        statements,
+        nec_statements,
+        vat_statements,
     ):
         app.include_router(module.router)
     app.include_router(privacy.router)

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.routers.commissions.nec_statements import Nec1099StatementOut
 from api.routers.commissions.schemas import (
     CalculationOut,
     CommissionPlanOut,
@@ -23,7 +24,7 @@ from api.routers.commissions.schemas import (
     PlanVersionAddedOut,
     TaxProfileOut,
 )
-from api.routers.commissions.statements import Nec1099StatementOut, VatReportOut
+from api.routers.commissions.vat_statements import VatReportOut
 from api.routers.support.report import SupportReportOut
 from domain.access.roles import Role
 from tests.api.response_models import Operation, documented, misnamed
