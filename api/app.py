@@ -46,7 +46,7 @@ from api.routers.commissions import (
 from api.routers.commissions import disputes as dispute_routes
 from api.routers.commissions import plans as commission_plans
 from api.routers.credit import credit_account as credit
-from api.routers.customers import customers
+from api.routers.customers import contact_types, contacts, customers
 from api.routers.customers import erasure as privacy
 from api.routers.notifications import broadcasts
 from api.routers.notifications import centre as notifications
@@ -157,6 +157,8 @@ def create_app(services: ApiServices) -> FastAPI:
         tokens,
         sub_resellers,
         customers,
+        contacts,
+        contact_types,
         credit,
         payout_schedule,
         tax_profile,

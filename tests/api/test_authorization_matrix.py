@@ -72,6 +72,40 @@ def _projected_customer_url(store: Any, number: int) -> str:
     return f"/reseller/api/customers/{_customer(store, number)['customer_id']}"
 
 
+def _contact_type(store: Any) -> str:
+    from commands.customers.contacts import DefineContactType, define_contact_type
+
+    name = f"matrix_{uuid.uuid4().hex[:8]}"
+    define_contact_type(store, context(), DefineContactType(name=name, label="Matrix"))
+    return name
+
+
+def _contact(store: Any, number: int) -> str:
+    """A customer's contacts URL with one contact: `.../contacts/{contact_id}`."""
+    from commands.customers.contacts import SetContact, set_contact
+
+    customer = _customer(store, number)["customer_id"]
+    added = set_contact(
+        store,
+        context(),
+        uuid.UUID(customer),
+        None,
+        SetContact(contact_type=_contact_type(store), name="M"),
+    )
+    contact = json.loads(added.body)["items"][0]["contact_id"]
+    return f"/reseller/api/customers/{customer}/contacts/{contact}"
+
+
+def _requested_contact_type(store: Any, number: int) -> str:
+    from commands.customers.contacts import RequestContactType, request_contact_type
+
+    name = f"matrix_{uuid.uuid4().hex[:8]}"
+    request_contact_type(
+        store, context(), RequestContactType(name=name, label="Matrix", reseller_id=number)
+    )
+    return name
+
+
 def _head(store: Any) -> int:
     return int(store.recorder.max_notification_id())
 
@@ -391,6 +425,53 @@ POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/reseller/api/customers/{customer_id}"): Scoped(
         P.CUSTOMER_VIEW,
         lambda s, n: (_projected_customer_url(s, n), {"wait_for_position": _head(s)}, None),
+    ),
+    ("GET", "/reseller/api/customers/{customer_id}/contacts"): Scoped(
+        P.CUSTOMER_VIEW, lambda s, n: (f"{_projected_customer_url(s, n)}/contacts", None, None)
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/contacts"): Scoped(
+        P.CUSTOMER_EDIT,
+        lambda s, n: (
+            f"{_projected_customer_url(s, n)}/contacts",
+            None,
+            {"contact_type": _contact_type(s), "name": "M"},
+        ),
+    ),
+    ("PUT", "/reseller/api/customers/{customer_id}/contacts/{contact_id}"): Scoped(
+        P.CUSTOMER_EDIT,
+        lambda s, n: (_contact(s, n), None, {"contact_type": _contact_type(s), "name": "N"}),
+    ),
+    ("DELETE", "/reseller/api/customers/{customer_id}/contacts/{contact_id}"): Scoped(
+        P.CUSTOMER_EDIT, lambda s, n: (_contact(s, n), None, None)
+    ),
+    ("GET", "/reseller/api/contact-types"): Scoped(
+        P.CUSTOMER_VIEW, lambda s, n: ("/reseller/api/contact-types", {"reseller_id": n}, None)
+    ),
+    ("POST", "/reseller/api/contact-types"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            "/reseller/api/contact-types",
+            None,
+            {"name": f"matrix_{uuid.uuid4().hex[:8]}", "label": "Matrix"},
+        ),
+        isp_only=True,
+    ),
+    ("POST", "/reseller/api/contact-types/requests"): Scoped(
+        P.CUSTOMER_EDIT,
+        lambda s, n: (
+            "/reseller/api/contact-types/requests",
+            None,
+            {"name": f"matrix_{uuid.uuid4().hex[:8]}", "label": "Matrix", "reseller_id": n},
+        ),
+    ),
+    ("POST", "/reseller/api/contact-types/requests/{reseller_id}/{name}/decision"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/contact-types/requests/{n}/{_requested_contact_type(s, n)}/decision",
+            None,
+            {"approved": True},
+        ),
+        isp_only=True,
     ),
     ("PATCH", "/reseller/api/customers/{customer_id}"): Scoped(
         P.CUSTOMER_EDIT,
