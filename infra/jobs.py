@@ -39,7 +39,7 @@ from domain.reporting.schedule import previous_period
 from infra.event_store import LedgerStore
 from projections.commissions.payouts import approved_commission_ids, resellers_with_payout_work
 from projections.reporting.report_files import generate_for_period
-from projections.reporting.reports import active_schedules, schedule_by_id
+from projections.reporting.schedules import active_schedules, schedule_by_id
 
 log = structlog.get_logger(__name__)
 

@@ -51,7 +51,7 @@ from commands.customers.services import (
     change_service_status,
 )
 from domain.access.roles import Role
-from projections.reporting.reports import month_start
+from projections.reporting.periods import month_start
 from tests.api.helpers import assert_problem
 from tests.support.builders import Tenant, context, new_reseller
 

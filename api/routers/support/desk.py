@@ -29,8 +29,8 @@ from commands.errors import Forbidden, NotFound, Unprocessable
 from commands.support import desk
 from domain.access.roles import Permission
 from projections.reporting.exports import export
+from projections.reporting.metrics import reseller_info
 from projections.reporting.read_model import ReportingProjector
-from projections.reporting.reports import reseller_info
 from projections.support.projector import SupportProjector
 from projections.support.queries import communications, list_tickets, support_metrics
 from projections.support.report import support_report
