@@ -23,7 +23,7 @@ import structlog
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
-from commands.billing.billing import BillingPeriod, bill_customer
+from commands.billing.invoicing import BillingPeriod, bill_customer
 from commands.commissions.accrual import clear_commission
 from commands.commissions.payouts import PayoutPolicy, advance_cycle
 from commands.commissions.periods import calculate_period

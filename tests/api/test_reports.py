@@ -25,13 +25,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from commands.billing.billing import (
-    BillingPeriod,
-    CustomerPayment,
-    bill_customer,
-    month_of,
-    record_customer_payment,
-)
+from commands.billing.cycles import month_of
+from commands.billing.invoicing import BillingPeriod, bill_customer
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.catalogue.tariffs import (
     AuthorizeTariff,
     DefineTariff,
