@@ -28,11 +28,8 @@ from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
 from domain.access.roles import Permission
-from domain.billing.customer_account import (
-    BillingRecord,
-    price_line,
-    shown_quantity,
-)
+from domain.billing.customer_account import BillingRecord
+from domain.billing.invoice_lines import price_line, shown_quantity
 from domain.catalogue.tariffs import Counter, CustomerService, service_periods
 from domain.credit.credit_account import CreditAccount, credit_account_id
 from domain.customers.customer import Customer

@@ -18,7 +18,8 @@ from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.customers.customers import CreateCustomer, create_customer
 from commands.errors import CommandError
 from commands.runner import Outcome, run_command
-from domain.billing.customer_account import CustomerAccount, customer_account_id, price_line
+from domain.billing.customer_account import CustomerAccount, customer_account_id
+from domain.billing.invoice_lines import price_line
 from domain.ledger.money import Money
 from projections.base import has_reached
 from projections.billing.billing import BillingProjector
