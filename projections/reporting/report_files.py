@@ -14,7 +14,9 @@ from typing import Any
 from psycopg import Connection
 
 from projections.reporting.exports import export
-from projections.reporting.reports import ReportQuery, build_report, reseller_info
+from projections.reporting.metrics import reseller_info
+from projections.reporting.report_builders import build_report
+from projections.reporting.report_model import ReportQuery
 
 MAX_FILES_LISTED = 200
 DDL = (

@@ -20,7 +20,7 @@ import pytest
 
 from commands.access.tokens import IssueToken, issue_token
 from commands.access.users import SecuritySettings, change_security_settings
-from commands.billing.billing import month_of
+from commands.billing.cycles import month_of
 from commands.customers.customers import CreateCustomer, create_customer
 from domain.access.roles import ROLE_PERMISSIONS, Permission, Role
 from tests.api.auth_helpers import PASSWORD, client_from, fresh_ip
@@ -194,7 +194,7 @@ def _service(store: Any, number: int, active: bool = False) -> tuple[str, str]:
 
 
 def _invoice(store: Any, number: int) -> tuple[str, str]:
-    from commands.billing.billing import BillingPeriod, bill_customer
+    from commands.billing.invoicing import BillingPeriod, bill_customer
 
     customer, _ = _service(store, number, active=True)
     billed = bill_customer(
@@ -207,7 +207,7 @@ def _invoice(store: Any, number: int) -> tuple[str, str]:
 
 
 def _customer_with_credit(store: Any, number: int) -> str:
-    from commands.billing.billing import CustomerPayment, record_customer_payment
+    from commands.billing.payments import CustomerPayment, record_customer_payment
 
     customer = _customer(store, number)["customer_id"]
     record_customer_payment(
@@ -264,7 +264,7 @@ def _increase_request(store: Any, number: int) -> str:
 
 
 def _cleared_commission(store: Any, number: int) -> str:
-    from commands.billing.billing import CustomerPayment, record_customer_payment
+    from commands.billing.payments import CustomerPayment, record_customer_payment
     from commands.commissions.accrual import clear_commission
 
     customer = _customer(store, number)["customer_id"]
@@ -343,7 +343,7 @@ def _next_plan(number: int) -> dict[str, Any]:
 
 
 def _paid_customer(store: Any, number: int) -> tuple[str, str]:
-    from commands.billing.billing import CustomerPayment, record_customer_payment
+    from commands.billing.payments import CustomerPayment, record_customer_payment
 
     customer = _customer(store, number)["customer_id"]
     payment_id = f"m{uuid.uuid4().hex[:12]}"

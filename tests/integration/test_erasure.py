@@ -24,7 +24,7 @@ from psycopg_pool import ConnectionPool
 from api.app import create_app
 from api.deps import ApiServices
 from commands.access.auth import AuthConfig, AuthServices
-from commands.billing.billing import CustomerPayment, record_customer_payment
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from domain.access.roles import Role
 from domain.billing.customer_account import CustomerAccount, customer_account_id
 from domain.customers.customer import Customer

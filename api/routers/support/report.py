@@ -21,8 +21,8 @@ from api.schemas import downloads
 from commands.errors import NotFound, Unprocessable
 from domain.access.roles import Permission
 from projections.reporting.exports import export
+from projections.reporting.metrics import reseller_info
 from projections.reporting.read_model import ReportingProjector
-from projections.reporting.reports import reseller_info
 from projections.support.projector import SupportProjector
 from projections.support.report import support_report
 
