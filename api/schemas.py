@@ -51,6 +51,8 @@ class CustomerPageOut(BaseModel):
     total: int
     limit: int
     offset: int
+    next_after: str | None
+    """Pass as `after` for the next page; null on the last one."""
     position_reached: bool
 
 

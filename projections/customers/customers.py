@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -151,6 +153,10 @@ class CustomersProjector(Projector):
         " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
         "CREATE INDEX IF NOT EXISTS customers_reseller_status"
         " ON {schema}.customers (reseller_id, status, created_at, customer_id)",
+        "CREATE INDEX IF NOT EXISTS customers_reseller_created"
+        " ON {schema}.customers (reseller_id, created_at, customer_id)",
+        "CREATE INDEX IF NOT EXISTS customers_reseller_portal"
+        " ON {schema}.customers (reseller_id, portal_id, customer_id)",
         "CREATE INDEX IF NOT EXISTS customers_reseller_city"
         " ON {schema}.customers (reseller_id, lower(city))",
         "CREATE TABLE IF NOT EXISTS {schema}.customer_services ("
@@ -181,10 +187,45 @@ class CustomerFilters:
     """Customers with a service of this type that is not terminated."""
 
 
+SORTS = {
+    "created_at": ("created_at", False),
+    "-created_at": ("created_at", True),
+    "portal_id": ("portal_id", False),
+    "-portal_id": ("portal_id", True),
+}
+"""Sort name -> (column, descending). Each is backed by an index that starts with reseller_id."""
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(sort: str, row: dict[str, Any]) -> str:
+    column, _ = SORTS[sort]
+    key = row[column].isoformat() if column == "created_at" else row[column]
+    raw = json.dumps([sort, key, str(row["customer_id"])], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(sort: str, cursor: str) -> tuple[str, str]:
+    """(key, customer id) of the row a page starts after; BadCursor when it is not one of ours
+    or was made for another sort."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        made_for, key, customer_id = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError) as error:
+        raise BadCursor("after is not a cursor this list gave") from error
+    if made_for != sort or not isinstance(key, str) or not isinstance(customer_id, str):
+        raise BadCursor("after was made for another sort: start again without it")
+    return key, customer_id
+
+
 @dataclass(frozen=True, slots=True)
 class CustomerPage:
     items: list[dict[str, Any]]
     total: int
+    next_after: str | None = None
+    """The cursor of the next page (keyset paging), None on the last one."""
 
 
 def _escape_like(text: str) -> str:
@@ -198,8 +239,12 @@ def list_customers(
     limit: int,
     offset: int,
     only: list[str] | None = None,
+    sort: str = "created_at",
+    after: str | None = None,
 ) -> CustomerPage:
-    """One page of a reseller's customers; `only` limits them to these ids or Portal IDs."""
+    """One page of a reseller's customers; `only` limits them to these ids or Portal IDs.
+    Page with `after` (the previous page's `next_after`: keyset, fast at any depth) or with
+    `offset` (slower the deeper it goes)."""
     schema = pgsql.Identifier(CustomersProjector.live_schema())
     where: list[pgsql.Composable] = [pgsql.SQL("reseller_id = %(reseller)s")]
     params: dict[str, Any] = {"reseller": reseller_id, "limit": limit, "offset": offset}
@@ -235,6 +280,20 @@ def list_customers(
         )
         params["q"] = f"%{_escape_like(search)}%"
     condition = pgsql.SQL(" AND ").join(where)
+    column, descending = SORTS[sort]
+    direction = pgsql.SQL("DESC" if descending else "ASC")
+    order = pgsql.SQL("{} {}, customer_id {}").format(
+        pgsql.Identifier(column), direction, direction
+    )
+    page_where = list(where)
+    if after is not None:
+        key, after_id = decode_cursor(sort, after)
+        page_where.append(
+            pgsql.SQL("({}, customer_id) {} (%(after_key)s, %(after_id)s::uuid)").format(
+                pgsql.Identifier(column), pgsql.SQL("<" if descending else ">")
+            )
+        )
+        params |= {"after_key": key, "after_id": after_id}
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             pgsql.SQL("SELECT count(*) AS n FROM {}.customers WHERE {}").format(schema, condition),
@@ -243,13 +302,14 @@ def list_customers(
         total_row = cur.fetchone()
         cur.execute(
             pgsql.SQL(
-                "SELECT * FROM {}.customers WHERE {} ORDER BY created_at, customer_id"
-                " LIMIT %(limit)s OFFSET %(offset)s"
-            ).format(schema, condition),
+                "SELECT * FROM {}.customers WHERE {} ORDER BY {} LIMIT %(limit)s OFFSET %(offset)s"
+            ).format(schema, pgsql.SQL(" AND ").join(page_where), order),
             params,
         )
         rows = cur.fetchall()
-    return CustomerPage([_shape(row) for row in rows], int(total_row["n"]) if total_row else 0)
+    following = encode_cursor(sort, rows[-1]) if len(rows) == limit else None
+    total = int(total_row["n"]) if total_row else 0
+    return CustomerPage([_shape(row) for row in rows], total, following)
 
 
 def get_customer(conn: Connection[Any], customer_id: str) -> dict[str, Any] | None:

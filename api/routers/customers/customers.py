@@ -28,10 +28,11 @@ from commands.customers.customers import (
     create_customer,
     edit_customer_profile,
 )
-from commands.errors import NotFound
+from commands.errors import NotFound, Unprocessable
 from domain.access.roles import Permission
 from domain.catalogue.tariffs import SERVICE_TYPES
 from projections.customers.customers import (
+    BadCursor,
     CustomerFilters,
     CustomersProjector,
     get_customer,
@@ -63,6 +64,14 @@ def list_(
         ServiceType | None, Query(description="has a service of this type, not terminated")
     ] = None,
     reseller_id: Annotated[int | None, Query(ge=1)] = None,
+    sort: Annotated[
+        Literal["created_at", "-created_at", "portal_id", "-portal_id"],
+        Query(description="`-` for descending"),
+    ] = "created_at",
+    after: Annotated[
+        str | None,
+        Query(max_length=400, description="The previous page's `next_after` (keyset paging)"),
+    ] = None,
     limit: Annotated[int, Query(ge=1)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     wait_for_position: Annotated[int | None, Query(ge=0, alias="wait_for_position")] = None,
@@ -77,14 +86,27 @@ def list_(
     filters = CustomerFilters(
         status=status, search=q, portal_id=portal_id, city=city, service_type=service_type
     )
-    page = list_customers(
-        conn, number, filters, limit, offset, only=sorted(principal.allowed_customer_ids)
-    )
+    if after is not None and offset:
+        raise Unprocessable("page with after or with offset, not both", field="offset")
+    try:
+        page = list_customers(
+            conn,
+            number,
+            filters,
+            limit,
+            offset,
+            only=sorted(principal.allowed_customer_ids),
+            sort=sort,
+            after=after,
+        )
+    except BadCursor as error:
+        raise Unprocessable(str(error), field="after") from None
     return {
         "items": page.items,
         "total": page.total,
         "limit": limit,
         "offset": offset,
+        "next_after": page.next_after,
         "position_reached": reached,
     }
 
