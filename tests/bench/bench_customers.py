@@ -8,9 +8,10 @@ It creates a throwaway database `ledger_bench_<hex>` on the server named by
 LEDGER_TEST_POSTGRES_URL, makes the customers projection's tables with their real DDL, fills
 them with `--customers` rows for each of `--resellers` resellers (COPY, with services for a
 third of them), VACUUM ANALYZEs (as autovacuum would), and times each query of
-`projections.customers.customers.list_customers` as the API runs it (the count and one page of 50). The baseline, measured in the same run, is
-the first page of the default sort; each figure is shown as a ratio to it, and the plan of each
-page query is checked to read an index in order (no Sort node over the reseller's rows).
+`projections.customers.customers.list_customers` as the API runs it (the count and one page of
+50). The baseline, measured in the same run, is the first page of the default sort; each figure
+is shown as a ratio to it, and the plan of a keyset page is checked to read an index in order
+(no Sort node over the reseller's rows).
 """
 
 from __future__ import annotations
