@@ -24,9 +24,6 @@ from domain.ledger.personal import PersonalText, personal
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 MAX_HIERARCHY_DEPTH = 8
-CUSTOM_ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
-BUILT_IN_ROLE_NAMES = frozenset({"isp_admin", "admin", "manager", "user", "readonly"})
-MAX_CUSTOM_ROLES = 50
 
 
 def normalise_code(code: str) -> str:
@@ -207,6 +204,8 @@ class Reseller(Aggregate):
     def add_child(self, child_number: int) -> None:
         self.children = [*self.children, child_number]
 
+    # Legacy: security settings and custom roles are recorded on `domain.access.team_policy`
+    # now. These events stay so that stored streams replay; nothing records new ones.
     class SecuritySettingsChanged(Aggregate.Event):
         require_two_factor: bool
         manage_sub_resellers: bool
@@ -217,18 +216,6 @@ class Reseller(Aggregate):
     ) -> None:
         self.require_two_factor = require_two_factor
         self.manage_sub_resellers = manage_sub_resellers
-
-    def change_security_settings(
-        self, require_two_factor: bool | None, manage_sub_resellers: bool | None
-    ) -> bool:
-        new = (
-            self.require_two_factor if require_two_factor is None else require_two_factor,
-            self.manage_sub_resellers if manage_sub_resellers is None else manage_sub_resellers,
-        )
-        if new == (self.require_two_factor, self.manage_sub_resellers):
-            return False
-        self._change_security_settings(*new)
-        return True
 
     class CustomRoleDefined(Aggregate.Event):
         name: str
@@ -242,31 +229,12 @@ class Reseller(Aggregate):
             name: {"base_role": base_role, "permissions": permissions},
         }
 
-    def define_custom_role(self, name: str, base_role: str, permissions: list[str]) -> None:
-        """A named permission template on top of a built-in role (whose rank it keeps).
-        Redefining a role changes it for every user who holds it."""
-        name = name.strip().lower()
-        if not CUSTOM_ROLE_PATTERN.match(name) or name in BUILT_IN_ROLE_NAMES:
-            raise DomainError(
-                "a custom role name is 2-40 lowercase letters, digits, '-' or '_', and not a "
-                "built-in role",
-                field="name",
-            )
-        if len(self.custom_roles) >= MAX_CUSTOM_ROLES and name not in self.custom_roles:
-            raise DomainError(f"at most {MAX_CUSTOM_ROLES} custom roles", field="name")
-        self._define_custom_role(name, base_role, permissions)
-
     class CustomRoleRemoved(Aggregate.Event):
         name: str
 
     @event(CustomRoleRemoved)
     def _remove_custom_role(self, name: str) -> None:
         self.custom_roles = {k: v for k, v in self.custom_roles.items() if k != name}
-
-    def remove_custom_role(self, name: str) -> None:
-        if name not in self.custom_roles:
-            raise DomainError(f"no custom role {name!r}", field="name")
-        self._remove_custom_role(name)
 
     class BusinessStartSet(Aggregate.Event):
         on: date

@@ -1,0 +1,72 @@
+"""The concerns split off the Reseller aggregate: new aggregates keyed by the reseller number,
+carried over from the legacy events of a reseller that has none yet."""
+
+import pytest
+
+from domain.access.team_policy import TeamPolicy, team_policy_id
+from domain.ledger.errors import DomainError
+from domain.partners.reseller import Reseller
+
+
+def legacy_reseller() -> Reseller:
+    return Reseller.register(7, "ABC", "ABC", "NG", "NGN", None)
+
+
+def test_a_team_policy_is_keyed_by_the_reseller_number():
+    policy = TeamPolicy.carried_over(legacy_reseller())
+    assert policy.id == team_policy_id(7) != team_policy_id(8)
+    assert (policy.require_two_factor, policy.manage_sub_resellers, policy.custom_roles) == (
+        False,
+        False,
+        {},
+    )
+
+
+def test_a_team_policy_carries_over_the_legacy_settings_and_roles():
+    reseller = legacy_reseller()
+    reseller._change_security_settings(True, True)
+    reseller._define_custom_role("clerk", "user", ["customer_view"])
+    reseller._define_custom_role("auditor", "readonly", ["report_view"])
+    reseller._remove_custom_role("auditor")
+    policy = TeamPolicy.carried_over(reseller)
+    assert policy.require_two_factor and policy.manage_sub_resellers
+    assert policy.custom_roles == {"clerk": {"base_role": "user", "permissions": ["customer_view"]}}
+
+
+def test_security_settings_change_only_what_is_given():
+    policy = TeamPolicy.carried_over(legacy_reseller())
+    assert policy.change_security_settings(True, None)
+    assert (policy.require_two_factor, policy.manage_sub_resellers) == (True, False)
+    assert not policy.change_security_settings(True, None)
+    assert not policy.change_security_settings(None, None)
+    events = policy.collect_events()
+    assert [type(e).__name__ for e in events] == ["Created", "SecuritySettingsChanged"]
+    assert all(e.reseller_number == 7 for e in events[1:])
+
+
+def test_custom_roles_are_defined_redefined_and_removed():
+    policy = TeamPolicy.carried_over(legacy_reseller())
+    policy.define_custom_role(" Clerk ", "user", ["customer_view"])
+    policy.define_custom_role("clerk", "manager", ["customer_manage"])
+    assert policy.custom_roles == {
+        "clerk": {"base_role": "manager", "permissions": ["customer_manage"]}
+    }
+    policy.remove_custom_role("clerk")
+    assert policy.custom_roles == {}
+    with pytest.raises(DomainError):
+        policy.remove_custom_role("clerk")
+
+
+@pytest.mark.parametrize("name", ["admin", "x", "has space", "Ünïcode"])
+def test_custom_role_names_are_refused_when_built_in_or_malformed(name):
+    with pytest.raises(DomainError):
+        TeamPolicy.carried_over(legacy_reseller()).define_custom_role(name, "user", [])
+
+
+def test_at_most_fifty_custom_roles():
+    policy = TeamPolicy.carried_over(legacy_reseller())
+    for n in range(50):
+        policy.define_custom_role(f"role{n}", "user", [])
+    with pytest.raises(DomainError):
+        policy.define_custom_role("one-more", "user", [])
+    policy.define_custom_role("role0", "readonly", [])  # redefining is not adding
