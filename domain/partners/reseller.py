@@ -297,6 +297,8 @@ class Reseller(Aggregate):
             )
         self._close_books(through)
 
+    # Legacy: tariff authorizations are recorded on `domain.catalogue.authorizations` now.
+    # These events stay so that stored streams replay; nothing records new ones.
     class TariffAuthorized(Aggregate.Event):
         tariff_number: int
         regions: list[str]
@@ -313,17 +315,6 @@ class Reseller(Aggregate):
         self.authorized_tariffs = {
             k: v for k, v in self.authorized_tariffs.items() if k != str(tariff_number)
         }
-
-    def withdraw_tariff(self, tariff_number: int) -> None:
-        if str(tariff_number) not in self.authorized_tariffs:
-            raise DomainError("that tariff is not authorized", field="tariff_id")
-        self._withdraw_tariff(tariff_number)
-
-    def may_sell(self, tariff_number: int, region: str | None) -> bool:
-        regions = self.authorized_tariffs.get(str(tariff_number))
-        if regions is None:
-            return False
-        return not regions or region is None or region in regions
 
     class PaymentSettingsChanged(Aggregate.Event):
         crypto_payments_enabled: bool

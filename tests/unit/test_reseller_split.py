@@ -4,6 +4,7 @@ carried over from the legacy events of a reseller that has none yet."""
 import pytest
 
 from domain.access.team_policy import TeamPolicy, team_policy_id
+from domain.catalogue.authorizations import TariffAuthorizations, tariff_authorizations_id
 from domain.ledger.errors import DomainError
 from domain.partners.reseller import Reseller
 
@@ -70,3 +71,29 @@ def test_at_most_fifty_custom_roles():
     with pytest.raises(DomainError):
         policy.define_custom_role("one-more", "user", [])
     policy.define_custom_role("role0", "readonly", [])  # redefining is not adding
+
+
+def test_tariff_authorizations_carry_over_the_legacy_ones():
+    reseller = legacy_reseller()
+    reseller.authorize_tariff(1, [])
+    reseller.authorize_tariff(2, ["abuja"])
+    reseller._withdraw_tariff(1)
+    authorizations = TariffAuthorizations.carried_over(reseller)
+    assert authorizations.id == tariff_authorizations_id(7)
+    assert authorizations.authorized_tariffs == {"2": ["abuja"]}
+
+
+def test_tariff_authorizations_decide_what_may_be_sold_where():
+    authorizations = TariffAuthorizations.carried_over(legacy_reseller())
+    authorizations.authorize(1, [])
+    authorizations.authorize(2, ["abuja"])
+    assert authorizations.may_sell(1, "lagos") and authorizations.may_sell(1, None)
+    assert authorizations.may_sell(2, "abuja") and authorizations.may_sell(2, None)
+    assert not authorizations.may_sell(2, "lagos")
+    assert not authorizations.may_sell(3, None) and not authorizations.is_authorized(3)
+    authorizations.withdraw(2)
+    assert not authorizations.is_authorized(2)
+    with pytest.raises(DomainError):
+        authorizations.withdraw(2)
+    events = authorizations.collect_events()
+    assert {e.reseller_number for e in events[1:]} == {7}
