@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.ledger.errors import DomainError
 from domain.ledger.ids import derived_id
 from domain.ledger.money import minor_unit
-from domain.ledger.personal import PersonalText, personal
+from domain.ledger.personal import PersonalText
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
@@ -386,6 +386,8 @@ class Reseller(Aggregate):
     def may_offer(self, service_type: str) -> bool:
         return self.allowed_services is None or service_type in self.allowed_services
 
+    # Legacy: the tax profile is recorded on `domain.commissions.tax_profile` now. This event
+    # stays so that stored streams replay; nothing records new ones.
     # A class-level default, so resellers created (or snapshotted) before tax profiles load.
     tax_profile: dict[str, Any] | None = None
 
@@ -418,54 +420,3 @@ class Reseller(Aggregate):
             "tin": tin,
             "backup_withholding": backup_withholding,
         }
-
-    def set_tax_profile(
-        self,
-        legal_name: str,
-        address: str,
-        country: str,
-        vat_id: str | None,
-        tin: str | None,
-        backup_withholding: bool,
-    ) -> None:
-        legal_name, address = legal_name.strip(), address.strip()
-        if not legal_name or len(legal_name) > 200:
-            raise DomainError("legal_name must be 1-200 characters", field="legal_name")
-        if not address or len(address) > 500:
-            raise DomainError("address must be 1-500 characters", field="address")
-        if not COUNTRY_PATTERN.match(country):
-            raise DomainError("country must be an ISO 3166 alpha-2 code", field="country")
-        if vat_id is not None:
-            vat_id = vat_id.strip().upper()
-            if not VAT_ID_PATTERN.match(vat_id):
-                raise DomainError(
-                    "vat_id must be 4-20 letters, digits, spaces, '.' or '-'", field="vat_id"
-                )
-        if tin is not None:
-            tin = tin.strip()
-            if not TIN_PATTERN.match(tin):
-                raise DomainError("tin must be an SSN, ITIN or EIN (9 digits)", field="tin")
-        if backup_withholding and country != "US":
-            raise DomainError(
-                "backup withholding applies to US payees only", field="backup_withholding"
-            )
-        self._set_tax_profile(
-            legal_name, address, country, vat_id, personal(self.id, tin), backup_withholding
-        )
-
-    def tax_facts(self) -> dict[str, Any]:
-        """The tax profile, or what the reseller record itself says when none was set."""
-        if self.tax_profile is not None:
-            return self.tax_profile
-        return {
-            "legal_name": self.name,
-            "address": "",
-            "country": self.country,
-            "vat_id": None,
-            "tin": None,
-            "backup_withholding": False,
-        }
-
-
-TIN_PATTERN = re.compile(r"^\d{3}-?\d{2}-?\d{4}$|^\d{2}-?\d{7}$")
-VAT_ID_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9 .-]{3,19}$")

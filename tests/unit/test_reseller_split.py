@@ -5,8 +5,10 @@ import pytest
 
 from domain.access.team_policy import TeamPolicy, team_policy_id
 from domain.catalogue.authorizations import TariffAuthorizations, tariff_authorizations_id
+from domain.commissions.tax_profile import TaxProfile, tax_profile_id
 from domain.ledger.errors import DomainError
-from domain.partners.reseller import Reseller
+from domain.ledger.personal import PersonalText, reveal
+from domain.partners.reseller import Reseller, reseller_id
 
 
 def legacy_reseller() -> Reseller:
@@ -97,3 +99,60 @@ def test_tariff_authorizations_decide_what_may_be_sold_where():
         authorizations.withdraw(2)
     events = authorizations.collect_events()
     assert {e.reseller_number for e in events[1:]} == {7}
+
+
+def test_a_reseller_without_a_tax_profile_has_the_facts_of_its_record():
+    profile = TaxProfile.carried_over(legacy_reseller())
+    assert profile.id == tax_profile_id(7)
+    assert profile.profile is None
+    assert profile.facts() == {
+        "legal_name": "ABC",
+        "address": "",
+        "country": "NG",
+        "vat_id": None,
+        "tin": None,
+        "backup_withholding": False,
+    }
+
+
+def test_a_tax_profile_carries_over_the_legacy_one():
+    reseller = legacy_reseller()
+    tin = PersonalText(reseller.id, "12-3456789")
+    reseller._set_tax_profile("ABC Ltd", "1 Road", "US", None, tin, True)
+    profile = TaxProfile.carried_over(reseller)
+    assert profile.facts() == reseller.tax_profile
+    assert [type(e).__name__ for e in profile.collect_events()] == ["Created", "Set"]
+
+
+def test_a_new_tax_profile_encrypts_the_tin_with_the_resellers_key():
+    profile = TaxProfile.carried_over(legacy_reseller())
+    profile.set(" ABC Ltd ", "1 Road", "DE", "de 123456789", "123-45-6789", False)
+    facts = profile.facts()
+    assert (facts["legal_name"], facts["vat_id"]) == ("ABC Ltd", "DE 123456789")
+    assert facts["tin"].subject_id == reseller_id(7)
+    assert reveal(facts["tin"]) == "123-45-6789"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"legal_name": " "}, "legal_name"),
+        ({"address": ""}, "address"),
+        ({"country": "Nigeria"}, "country"),
+        ({"vat_id": "?"}, "vat_id"),
+        ({"tin": "12"}, "tin"),
+        ({"backup_withholding": True}, "backup_withholding"),
+    ],
+)
+def test_bad_tax_profiles_are_refused_naming_the_field(change, field):
+    fields = {
+        "legal_name": "ABC Ltd",
+        "address": "1 Road",
+        "country": "NG",
+        "vat_id": None,
+        "tin": None,
+        "backup_withholding": False,
+    } | change
+    with pytest.raises(DomainError) as refused:
+        TaxProfile.carried_over(legacy_reseller()).set(**fields)
+    assert refused.value.field == field
