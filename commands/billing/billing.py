@@ -19,6 +19,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from pydantic import Field
 
+from commands.billing.payment_settings import load_payment_settings
 from commands.catalogue.tariffs import load_tariff, retail_price
 from commands.commissions.accrual import accrue, accrue_payment, reverse_payment
 from commands.credit.credit_account import effective_date
@@ -390,7 +391,10 @@ def record_customer_payment(
         account: CustomerAccount, customer: Customer, reseller: Reseller
     ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
         day = effective_date(command.effective_date, context, reseller)
-        if command.method == "crypto" and not reseller.crypto_payments_enabled:
+        if (
+            command.method == "crypto"
+            and not load_payment_settings(store, reseller).crypto_payments_enabled
+        ):
             raise Unprocessable("cryptocurrency payments are not enabled", field="method")
         credit_account = load(
             store, credit_account_id(customer.reseller_number), CreditAccount, "credit account"
@@ -657,10 +661,11 @@ def change_payment_settings(
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
-        if reseller.crypto_payments_enabled != command.crypto_payments_enabled:
-            reseller.change_payment_settings(command.crypto_payments_enabled)
-        body = {"reseller_id": number, "crypto_payments_enabled": reseller.crypto_payments_enabled}
-        return Outcome([reseller], body, reseller.root_number, number)
+        settings = load_payment_settings(store, reseller)
+        changed = settings.change(command.crypto_payments_enabled)
+        body = {"reseller_id": number, "crypto_payments_enabled": settings.crypto_payments_enabled}
+        # Unchanged settings that are only carried over stay unsaved.
+        return Outcome([settings] if changed else [], body, reseller.root_number, number)
 
     return run_command(
         store, context, handle, fingerprint("payment_settings", number, command.model_dump())

@@ -316,6 +316,8 @@ class Reseller(Aggregate):
             k: v for k, v in self.authorized_tariffs.items() if k != str(tariff_number)
         }
 
+    # Legacy: payment settings are recorded on `domain.billing.payment_settings` now. This
+    # event stays so that stored streams replay; nothing records new ones.
     class PaymentSettingsChanged(Aggregate.Event):
         crypto_payments_enabled: bool
 

@@ -4,6 +4,7 @@ carried over from the legacy events of a reseller that has none yet."""
 import pytest
 
 from domain.access.team_policy import TeamPolicy, team_policy_id
+from domain.billing.payment_settings import ResellerPaymentSettings, payment_settings_id
 from domain.catalogue.authorizations import TariffAuthorizations, tariff_authorizations_id
 from domain.commissions.tax_profile import TaxProfile, tax_profile_id
 from domain.ledger.errors import DomainError
@@ -156,3 +157,16 @@ def test_bad_tax_profiles_are_refused_naming_the_field(change, field):
     with pytest.raises(DomainError) as refused:
         TaxProfile.carried_over(legacy_reseller()).set(**fields)
     assert refused.value.field == field
+
+
+def test_payment_settings_carry_over_the_legacy_ones_and_record_only_changes():
+    reseller = legacy_reseller()
+    reseller.change_payment_settings(True)
+    settings = ResellerPaymentSettings.carried_over(reseller)
+    assert settings.id == payment_settings_id(7)
+    assert settings.crypto_payments_enabled
+    assert not settings.change(True)
+    assert settings.change(False) and not settings.crypto_payments_enabled
+    events = settings.collect_events()
+    assert [type(e).__name__ for e in events] == ["Created", "Changed"]
+    assert events[1].reseller_number == 7
