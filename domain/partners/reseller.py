@@ -4,6 +4,12 @@ Resellers have a small integer number (the seed's `reseller_id`) handed out by t
 a unique code (the seed's `reseller_code`) claimed through a `ResellerCode` aggregate whose id is
 derived from the code, so a duplicate code collides in the event store itself. The reseller
 aggregate also owns the per-reseller customer counter that makes Portal IDs unique.
+
+What stays here is the partner's identity and hierarchy: numbering, children, business start,
+closed books, and the terms (their customer limit is checked in the same save that takes a Portal
+ID, and a child's terms are bounded by its parent's). The team policy, tariff authorizations, tax
+profile and payment settings have aggregates of their own (docs/architecture.md, "Concerns split
+off the Reseller"); their legacy events stay below so that stored streams replay.
 """
 
 from __future__ import annotations
