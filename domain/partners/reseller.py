@@ -310,7 +310,7 @@ class Reseller(Aggregate):
         regions: list[str]
 
     @event(TariffAuthorized)
-    def authorize_tariff(self, tariff_number: int, regions: list[str]) -> None:
+    def _authorize_tariff(self, tariff_number: int, regions: list[str]) -> None:
         self.authorized_tariffs = {**self.authorized_tariffs, str(tariff_number): regions}
 
     class TariffWithdrawn(Aggregate.Event):
@@ -328,7 +328,7 @@ class Reseller(Aggregate):
         crypto_payments_enabled: bool
 
     @event(PaymentSettingsChanged)
-    def change_payment_settings(self, crypto_payments_enabled: bool) -> None:
+    def _change_payment_settings(self, crypto_payments_enabled: bool) -> None:
         self.crypto_payments_enabled = crypto_payments_enabled
 
     class TermsSet(Aggregate.Event):

@@ -76,9 +76,9 @@ def store_legacy_events(store: Any, number: int, tariffs: list[int]) -> None:
         reseller._define_custom_role("gone", "user", ["customer_view"])
         reseller._remove_custom_role("gone")
         for tariff in tariffs:
-            reseller.authorize_tariff(tariff, ["abuja"])
+            reseller._authorize_tariff(tariff, ["abuja"])
         reseller._withdraw_tariff(tariffs[-1])
-        reseller.change_payment_settings(True)
+        reseller._change_payment_settings(True)
         tin = PersonalText(reseller.id, "12-3456789")
         reseller._set_tax_profile("Legacy Ltd", "1 Old Road", "US", None, tin, True)
         return Outcome([reseller], {}, reseller.root_number, number)

@@ -78,8 +78,8 @@ def test_at_most_fifty_custom_roles():
 
 def test_tariff_authorizations_carry_over_the_legacy_ones():
     reseller = legacy_reseller()
-    reseller.authorize_tariff(1, [])
-    reseller.authorize_tariff(2, ["abuja"])
+    reseller._authorize_tariff(1, [])
+    reseller._authorize_tariff(2, ["abuja"])
     reseller._withdraw_tariff(1)
     authorizations = TariffAuthorizations.carried_over(reseller)
     assert authorizations.id == tariff_authorizations_id(7)
@@ -161,7 +161,7 @@ def test_bad_tax_profiles_are_refused_naming_the_field(change, field):
 
 def test_payment_settings_carry_over_the_legacy_ones_and_record_only_changes():
     reseller = legacy_reseller()
-    reseller.change_payment_settings(True)
+    reseller._change_payment_settings(True)
     settings = ResellerPaymentSettings.carried_over(reseller)
     assert settings.id == payment_settings_id(7)
     assert settings.crypto_payments_enabled
