@@ -26,6 +26,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from eventsourcing.application import AggregateNotFoundError
 from pydantic import Field
 
+from commands.access.team_policy import load_team_policy
 from commands.errors import CommandError, Conflict, Forbidden, NotFound, Unprocessable
 from commands.models import CommandModel
 from commands.ports import SecretBox, SessionLimitReached, SessionRecord, SessionStore, Throttle
@@ -270,7 +271,7 @@ def login(
     scope = "full"
     if user.must_change_password:
         scope = "change_password"
-    elif reseller.require_two_factor and not user.has_two_factor:
+    elif load_team_policy(store, reseller).require_two_factor and not user.has_two_factor:
         scope = "enroll_2fa"
     token = SESSION_PREFIX + secrets.token_urlsafe(32)
     session_id = str(uuid.uuid4())
@@ -346,7 +347,7 @@ def login(
 
 def managed_resellers(store: Store, reseller: Reseller, limit: int = 10_000) -> frozenset[int]:
     """Every descendant of a reseller that lets its admins manage sub-resellers."""
-    if not reseller.manage_sub_resellers:
+    if not load_team_policy(store, reseller).manage_sub_resellers:
         return frozenset()
     found: set[int] = set()
     queue = list(reseller.children)
@@ -391,7 +392,7 @@ def authenticate_session(
     if now - record.last_seen_at >= TOUCH_EVERY:
         auth.sessions.touch(record.session_id, now)
     reseller = load(store, reseller_id(user.reseller_number), Reseller, "reseller")
-    permissions = user.effective_permissions(now, reseller.custom_roles)
+    permissions = user.effective_permissions(now, load_team_policy(store, reseller).custom_roles)
     managed: frozenset[int] = frozenset()
     if Permission.SUB_RESELLER_MANAGE in permissions:
         managed = managed_resellers(store, reseller)

@@ -10,6 +10,7 @@ from uuid import UUID
 from pydantic import Field
 
 from commands.access.auth import managed_resellers
+from commands.access.team_policy import load_team_policy
 from commands.errors import Forbidden, NotFound, Unprocessable
 from commands.models import AwareDatetime, CommandModel
 from commands.principal import Principal, RequestContext
@@ -223,7 +224,8 @@ def _issuer_bounds(store: Store, issuer: str, now: datetime, depth: int) -> Toke
         if not user.is_active:
             return None
         reseller = load(store, reseller_id(user.reseller_number), Reseller, "reseller")
-        return TokenBounds(Role(user.role), user.effective_permissions(now, reseller.custom_roles))
+        custom_roles = load_team_policy(store, reseller).custom_roles
+        return TokenBounds(Role(user.role), user.effective_permissions(now, custom_roles))
     if kind == "token" and depth < MAX_ISSUER_DEPTH:
         try:
             record = load(store, issuer_id, ApiToken, "token")

@@ -18,6 +18,7 @@ from pydantic import EmailStr, Field, field_validator
 from pydantic.json_schema import SkipJsonSchema
 
 from commands.access.auth import AuthServices, hash_password, revoke_sessions
+from commands.access.team_policy import load_team_policy
 from commands.errors import Conflict, Forbidden, NotFound, PreconditionFailed, Unprocessable
 from commands.models import AwareDatetime, CommandModel
 from commands.principal import RequestContext
@@ -31,6 +32,7 @@ from domain.access.roles import (
     role_assignment_refusal,
     with_implied,
 )
+from domain.access.team_policy import TeamPolicy
 from domain.access.users import (
     ResellerUser,
     check_within_template,
@@ -127,9 +129,9 @@ class ResolvedRole:
     permissions: frozenset[Permission]
 
 
-def resolve_role(reseller: Reseller, name: str) -> ResolvedRole:
-    if name in reseller.custom_roles:
-        definition = reseller.custom_roles[name]
+def resolve_role(policy: TeamPolicy, name: str) -> ResolvedRole:
+    if name in policy.custom_roles:
+        definition = policy.custom_roles[name]
         permissions = frozenset(Permission(p) for p in definition["permissions"])
         return ResolvedRole(Role(definition["base_role"]), name, permissions)
     role = parse_role(name)
@@ -205,7 +207,7 @@ def create_user(
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
-        role = resolve_role(reseller, command.role)
+        role = resolve_role(load_team_policy(store, reseller), command.role)
         _check_no_escalation(context, role, permissions)
         if exists(store, user_id(number, username)):
             raise Conflict(f"username {username} is taken", field="username")
@@ -254,7 +256,8 @@ def modify_user(
             if user.id == actor.user_id:
                 raise Forbidden("you cannot change your own role or permissions")
             reseller = load(store, reseller_id(user.reseller_number), Reseller, "reseller")
-            role = resolve_role(reseller, changes.get("role", user.custom_role or user.role))
+            policy = load_team_policy(store, reseller)
+            role = resolve_role(policy, changes.get("role", user.custom_role or user.role))
             _check_no_escalation(context, role, permissions)
             changes["role"], changes["custom_role"] = role.base.value, role.custom
         user.change_profile(**changes)
@@ -363,13 +366,17 @@ def change_security_settings(
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
-        reseller.change_security_settings(command.require_two_factor, command.manage_sub_resellers)
+        policy = load_team_policy(store, reseller)
+        changed = policy.change_security_settings(
+            command.require_two_factor, command.manage_sub_resellers
+        )
         body = {
             "reseller_id": number,
-            "require_two_factor": reseller.require_two_factor,
-            "manage_sub_resellers": reseller.manage_sub_resellers,
+            "require_two_factor": policy.require_two_factor,
+            "manage_sub_resellers": policy.manage_sub_resellers,
         }
-        return Outcome([reseller], body, reseller.root_number, number)
+        # An unchanged policy that is only carried over stays unsaved.
+        return Outcome([policy] if changed else [], body, reseller.root_number, number)
 
     return run_command(
         store,
@@ -385,17 +392,21 @@ class DefineRole(CommandModel):
     permissions: list[str] = Field(min_length=1, max_length=64)
 
 
-def roles_view(reseller: Reseller) -> dict[str, Any]:
+def roles_view(policy: TeamPolicy) -> dict[str, Any]:
     built_in = {
         role.value: {"base_role": role.value, "permissions": sorted(ROLE_PERMISSIONS[role])}
         for role in (Role.ADMIN, Role.MANAGER, Role.USER, Role.READONLY)
     }
-    return {"reseller_id": reseller.number, "built_in": built_in, "custom": reseller.custom_roles}
+    return {
+        "reseller_id": policy.reseller_number,
+        "built_in": built_in,
+        "custom": policy.custom_roles,
+    }
 
 
-def _check_custom_role_rank(context: RequestContext, reseller: Reseller, name: str) -> None:
+def _check_custom_role_rank(context: RequestContext, policy: TeamPolicy, name: str) -> None:
     """Redefining or removing a custom role acts on everyone holding it: only below one's rank."""
-    existing = reseller.custom_roles.get(name.strip().lower())
+    existing = policy.custom_roles.get(name.strip().lower())
     if existing is None:
         return
     refusal = role_assignment_refusal(context.principal.role, Role(existing["base_role"]))
@@ -419,9 +430,10 @@ def define_role(
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
-        _check_custom_role_rank(context, reseller, command.name)
-        reseller.define_custom_role(command.name, base.value, permissions)
-        return Outcome([reseller], roles_view(reseller), reseller.root_number, number, 201)
+        policy = load_team_policy(store, reseller)
+        _check_custom_role_rank(context, policy, command.name)
+        policy.define_custom_role(command.name, base.value, permissions)
+        return Outcome([policy], roles_view(policy), reseller.root_number, number, 201)
 
     return run_command(
         store, context, handle, fingerprint("define_role", number, command.model_dump(mode="json"))
@@ -437,9 +449,10 @@ def remove_role(
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
-        _check_custom_role_rank(context, reseller, name)
-        reseller.remove_custom_role(name)
-        return Outcome([reseller], roles_view(reseller), reseller.root_number, number)
+        policy = load_team_policy(store, reseller)
+        _check_custom_role_rank(context, policy, name)
+        policy.remove_custom_role(name)
+        return Outcome([policy], roles_view(policy), reseller.root_number, number)
 
     return run_command(store, context, handle, fingerprint("remove_role", number, name))
 
@@ -449,4 +462,5 @@ def list_roles(
 ) -> dict[str, Any]:
     number = context.principal.reseller_in_scope(reseller_number)
     context.principal.require(Permission.USER_VIEW)
-    return roles_view(load(store, reseller_id(number), Reseller, "reseller"))
+    reseller = load(store, reseller_id(number), Reseller, "reseller")
+    return roles_view(load_team_policy(store, reseller))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from commands.billing.payment_settings import load_payment_settings
 from commands.errors import Unprocessable
 from commands.models import ApiDate, CommandModel
 from commands.principal import RequestContext
@@ -51,10 +52,11 @@ def change_payment_settings(
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
-        if reseller.crypto_payments_enabled != command.crypto_payments_enabled:
-            reseller.change_payment_settings(command.crypto_payments_enabled)
-        body = {"reseller_id": number, "crypto_payments_enabled": reseller.crypto_payments_enabled}
-        return Outcome([reseller], body, reseller.root_number, number)
+        settings = load_payment_settings(store, reseller)
+        changed = settings.change(command.crypto_payments_enabled)
+        body = {"reseller_id": number, "crypto_payments_enabled": settings.crypto_payments_enabled}
+        # Unchanged settings that are only carried over stay unsaved.
+        return Outcome([settings] if changed else [], body, reseller.root_number, number)
 
     return run_command(
         store, context, handle, fingerprint("payment_settings", number, command.model_dump())

@@ -14,6 +14,7 @@ from commands.billing.accounts import (
     customer_money_command,
     payment_source,
 )
+from commands.billing.payment_settings import load_payment_settings
 from commands.commissions.accrual import accrue_payment
 from commands.credit.credit_account import effective_date
 from commands.errors import Unprocessable
@@ -71,7 +72,10 @@ def record_customer_payment(
         account: CustomerAccount, customer: Customer, reseller: Reseller
     ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
         day = effective_date(command.effective_date, context, reseller)
-        if command.method == "crypto" and not reseller.crypto_payments_enabled:
+        if (
+            command.method == "crypto"
+            and not load_payment_settings(store, reseller).crypto_payments_enabled
+        ):
             raise Unprocessable("cryptocurrency payments are not enabled", field="method")
         credit_account = load(
             store, credit_account_id(customer.reseller_number), CreditAccount, "credit account"

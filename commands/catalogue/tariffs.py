@@ -12,8 +12,9 @@ from commands.errors import NotFound, Unprocessable
 from commands.models import Amount, ApiDate, CommandModel, Currency, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
-from commands.store_access import exists, load
+from commands.store_access import exists, load, load_or_carried_over
 from domain.access.roles import Permission
+from domain.catalogue.authorizations import TariffAuthorizations, tariff_authorizations_id
 from domain.catalogue.price_list import PriceList, decimals
 from domain.catalogue.pricing import PriceHistory, PriceQuote, PricingRule
 from domain.catalogue.tariffs import Counter, Tariff, tariff_id
@@ -110,6 +111,17 @@ def load_tariff(store: Store, number: int) -> Tariff:
     return load(store, tariff_id(number), Tariff, "tariff")
 
 
+def load_authorizations(store: Store, reseller: Reseller) -> TariffAuthorizations:
+    """The tariffs the reseller may sell: its stored authorizations, else the ones its legacy
+    events left (unsaved)."""
+    return load_or_carried_over(
+        store,
+        tariff_authorizations_id(reseller.number),
+        TariffAuthorizations,
+        lambda: TariffAuthorizations.carried_over(reseller),
+    )
+
+
 def authorize_tariff(
     store: Store, context: RequestContext, reseller_number: int, command: AuthorizeTariff
 ) -> CommandResult:
@@ -121,9 +133,13 @@ def authorize_tariff(
         unknown = set(command.regions) - set(tariff.regions) if tariff.regions else set()
         if unknown:
             raise Unprocessable(f"the tariff is not sold in {sorted(unknown)}", field="regions")
-        reseller.authorize_tariff(tariff.number, sorted(set(command.regions)))
-        body = {"reseller_id": reseller.number, "authorized_tariffs": reseller.authorized_tariffs}
-        return Outcome([reseller], body, reseller.root_number, reseller.number)
+        authorizations = load_authorizations(store, reseller)
+        authorizations.authorize(tariff.number, sorted(set(command.regions)))
+        body = {
+            "reseller_id": reseller.number,
+            "authorized_tariffs": authorizations.authorized_tariffs,
+        }
+        return Outcome([authorizations], body, reseller.root_number, reseller.number)
 
     return run_command(
         store,
@@ -142,7 +158,7 @@ def set_pricing(store: Store, context: RequestContext, command: SetPricing) -> C
 
     def handle() -> Outcome:
         reseller = load(store, reseller_id(number), Reseller, "reseller")
-        if str(command.tariff_id) not in reseller.authorized_tariffs:
+        if not load_authorizations(store, reseller).is_authorized(command.tariff_id):
             raise NotFound("tariff not found", field="tariff_id")
         tariff = load_tariff(store, command.tariff_id)
         if command.service_type != tariff.service_type:
@@ -203,7 +219,7 @@ def quote(
     number = context.principal.reseller_in_scope(reseller_number)
     context.principal.require(Permission.BILLING_VIEW)
     reseller = load(store, reseller_id(number), Reseller, "reseller")
-    if str(tariff_number) not in reseller.authorized_tariffs:
+    if not load_authorizations(store, reseller).is_authorized(tariff_number):
         raise NotFound("tariff not found", field="tariff_id")
     tariff = load_tariff(store, tariff_number)
     try:
@@ -229,6 +245,7 @@ def catalogue(store: Store, context: RequestContext, reseller_number: int | None
     context.principal.require(Permission.BILLING_VIEW)
     reseller = load(store, reseller_id(number), Reseller, "reseller")
     items = []
-    for key, regions in sorted(reseller.authorized_tariffs.items(), key=lambda kv: int(kv[0])):
+    authorized = load_authorizations(store, reseller).authorized_tariffs
+    for key, regions in sorted(authorized.items(), key=lambda kv: int(kv[0])):
         items.append(tariff_view(load_tariff(store, int(key))) | {"authorized_regions": regions})
     return {"reseller_id": number, "tariffs": items}

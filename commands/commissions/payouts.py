@@ -23,7 +23,7 @@ from commands.errors import Forbidden, NotFound
 from commands.models import Amount, AwareDatetime, CommandModel, Currency, PlainDecimal, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
-from commands.store_access import exists, load
+from commands.store_access import exists, load, load_or_carried_over
 from domain.access.roles import Permission
 from domain.catalogue.tariffs import Counter
 from domain.commissions.payouts import (
@@ -38,6 +38,7 @@ from domain.commissions.payouts import (
     settle,
 )
 from domain.commissions.records import Commission
+from domain.commissions.tax_profile import TaxProfile, tax_profile_id
 from domain.credit.credit_account import CreditAccount, credit_account_id
 from domain.ledger.errors import DomainError
 from domain.ledger.fx import FxRateBook, fx_book_id
@@ -108,18 +109,18 @@ def schedule_view(account: PayoutAccount) -> dict[str, Any]:
     }
 
 
-def tax_profile_view(reseller: Reseller) -> dict[str, Any]:
-    facts = reseller.tax_facts()
+def tax_profile_view(profile: TaxProfile) -> dict[str, Any]:
+    facts = profile.facts()
     tin = reveal(facts["tin"])
     return {
-        "reseller_id": reseller.number,
+        "reseller_id": profile.reseller_number,
         "legal_name": facts["legal_name"],
         "address": facts["address"],
         "country": facts["country"],
         "vat_id": facts["vat_id"],
         "tin_last4": None if tin is None else tin[-4:],
         "backup_withholding": facts["backup_withholding"],
-        "set": reseller.tax_profile is not None,
+        "set": profile.profile is not None,
     }
 
 
@@ -142,6 +143,16 @@ def payout_view(payout: Payout) -> dict[str, Any]:
 
 def _reseller(store: Store, number: int) -> Reseller:
     return load(store, reseller_id(number), Reseller, "reseller")
+
+
+def _tax_profile(store: Store, reseller: Reseller) -> TaxProfile:
+    """The stored tax profile, else the one the reseller's legacy events left (unsaved)."""
+    return load_or_carried_over(
+        store,
+        tax_profile_id(reseller.number),
+        TaxProfile,
+        lambda: TaxProfile.carried_over(reseller),
+    )
 
 
 def _payout_account(store: Store, reseller: Reseller) -> PayoutAccount:
@@ -192,7 +203,7 @@ def get_tax_profile(
 ) -> dict[str, Any]:
     number = context.principal.reseller_in_scope(reseller_number)
     context.principal.require(Permission.BILLING_VIEW)
-    return tax_profile_view(_reseller(store, number))
+    return tax_profile_view(_tax_profile(store, _reseller(store, number)))
 
 
 def set_tax_profile(
@@ -204,11 +215,12 @@ def set_tax_profile(
 
     def handle() -> Outcome:
         reseller = _reseller(store, number)
-        current = bool(reseller.tax_facts()["backup_withholding"])
+        profile = _tax_profile(store, reseller)
+        current = bool(profile.facts()["backup_withholding"])
         wanted = current if command.backup_withholding is None else command.backup_withholding
         if wanted != current and not principal.holds(Permission.RESELLER_MANAGE):
             raise Forbidden("only the master ISP changes backup_withholding", "backup_withholding")
-        reseller.set_tax_profile(
+        profile.set(
             command.legal_name,
             command.address,
             command.country,
@@ -216,7 +228,7 @@ def set_tax_profile(
             command.tin,
             wanted,
         )
-        return Outcome([reseller], tax_profile_view(reseller), reseller.root_number, number)
+        return Outcome([profile], tax_profile_view(profile), reseller.root_number, number)
 
     return run_command(
         store, context, handle, fingerprint("tax_profile", number, command.model_dump(mode="json"))
@@ -357,7 +369,7 @@ def pay_payout(
             account.close_cycle(cycle, "carried_forward", gross, ids)
             return Outcome(changed, payout_view(payout), reseller.root_number, reseller_number)
 
-        facts = reseller.tax_facts()
+        facts = _tax_profile(store, reseller).facts()
         reverse_charge = facts["country"] != policy.isp_country and bool(facts["vat_id"])
         vat_country = policy.isp_country if reverse_charge else facts["country"]
         owed = Money.zero(reseller.currency)

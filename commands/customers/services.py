@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from commands.catalogue.tariffs import load_tariff
+from commands.catalogue.tariffs import load_authorizations, load_tariff
 from commands.customers.customers import load_customer_in_scope
 from commands.errors import Conflict, NotFound, Unprocessable
 from commands.models import ApiDate, CommandModel
@@ -100,7 +100,7 @@ def add_service(
         if customer.status == "inactive":
             raise Unprocessable("the customer is inactive", field="customer_id")
         reseller = load(store, reseller_id(customer.reseller_number), Reseller, "reseller")
-        if not reseller.may_sell(command.tariff_id, command.region):
+        if not load_authorizations(store, reseller).may_sell(command.tariff_id, command.region):
             raise NotFound("tariff not found for this reseller and region", field="tariff_id")
         tariff = load_tariff(store, command.tariff_id)
         if not reseller.may_offer(tariff.service_type):
@@ -169,7 +169,7 @@ def change_tariff(
         context.principal.require(Permission.SERVICE_MODIFY)
         _credit_gate(store, service.reseller_number, context)
         reseller = load(store, reseller_id(service.reseller_number), Reseller, "reseller")
-        if not reseller.may_sell(command.tariff_id, None):
+        if not load_authorizations(store, reseller).may_sell(command.tariff_id, None):
             raise NotFound("tariff not found for this reseller", field="tariff_id")
         service.change_tariff(
             load_tariff(store, command.tariff_id),

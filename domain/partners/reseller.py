@@ -4,6 +4,12 @@ Resellers have a small integer number (the seed's `reseller_id`) handed out by t
 a unique code (the seed's `reseller_code`) claimed through a `ResellerCode` aggregate whose id is
 derived from the code, so a duplicate code collides in the event store itself. The reseller
 aggregate also owns the per-reseller customer counter that makes Portal IDs unique.
+
+What stays here is the partner's identity and hierarchy: numbering, children, business start,
+closed books, and the terms (their customer limit is checked in the same save that takes a Portal
+ID, and a child's terms are bounded by its parent's). The team policy, tariff authorizations, tax
+profile and payment settings have aggregates of their own (docs/architecture.md, "Concerns split
+off the Reseller"); their legacy events stay below so that stored streams replay.
 """
 
 from __future__ import annotations
@@ -19,14 +25,11 @@ from eventsourcing.domain import Aggregate, event
 from domain.ledger.errors import DomainError
 from domain.ledger.ids import derived_id
 from domain.ledger.money import minor_unit
-from domain.ledger.personal import PersonalText, personal
+from domain.ledger.personal import PersonalText
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
 COUNTRY_PATTERN = re.compile(r"^[A-Z]{2}$")
 MAX_HIERARCHY_DEPTH = 8
-CUSTOM_ROLE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
-BUILT_IN_ROLE_NAMES = frozenset({"isp_admin", "admin", "manager", "user", "readonly"})
-MAX_CUSTOM_ROLES = 50
 
 
 def normalise_code(code: str) -> str:
@@ -207,6 +210,8 @@ class Reseller(Aggregate):
     def add_child(self, child_number: int) -> None:
         self.children = [*self.children, child_number]
 
+    # Legacy: security settings and custom roles are recorded on `domain.access.team_policy`
+    # now. These events stay so that stored streams replay; nothing records new ones.
     class SecuritySettingsChanged(Aggregate.Event):
         require_two_factor: bool
         manage_sub_resellers: bool
@@ -217,18 +222,6 @@ class Reseller(Aggregate):
     ) -> None:
         self.require_two_factor = require_two_factor
         self.manage_sub_resellers = manage_sub_resellers
-
-    def change_security_settings(
-        self, require_two_factor: bool | None, manage_sub_resellers: bool | None
-    ) -> bool:
-        new = (
-            self.require_two_factor if require_two_factor is None else require_two_factor,
-            self.manage_sub_resellers if manage_sub_resellers is None else manage_sub_resellers,
-        )
-        if new == (self.require_two_factor, self.manage_sub_resellers):
-            return False
-        self._change_security_settings(*new)
-        return True
 
     class CustomRoleDefined(Aggregate.Event):
         name: str
@@ -242,31 +235,12 @@ class Reseller(Aggregate):
             name: {"base_role": base_role, "permissions": permissions},
         }
 
-    def define_custom_role(self, name: str, base_role: str, permissions: list[str]) -> None:
-        """A named permission template on top of a built-in role (whose rank it keeps).
-        Redefining a role changes it for every user who holds it."""
-        name = name.strip().lower()
-        if not CUSTOM_ROLE_PATTERN.match(name) or name in BUILT_IN_ROLE_NAMES:
-            raise DomainError(
-                "a custom role name is 2-40 lowercase letters, digits, '-' or '_', and not a "
-                "built-in role",
-                field="name",
-            )
-        if len(self.custom_roles) >= MAX_CUSTOM_ROLES and name not in self.custom_roles:
-            raise DomainError(f"at most {MAX_CUSTOM_ROLES} custom roles", field="name")
-        self._define_custom_role(name, base_role, permissions)
-
     class CustomRoleRemoved(Aggregate.Event):
         name: str
 
     @event(CustomRoleRemoved)
     def _remove_custom_role(self, name: str) -> None:
         self.custom_roles = {k: v for k, v in self.custom_roles.items() if k != name}
-
-    def remove_custom_role(self, name: str) -> None:
-        if name not in self.custom_roles:
-            raise DomainError(f"no custom role {name!r}", field="name")
-        self._remove_custom_role(name)
 
     class BusinessStartSet(Aggregate.Event):
         on: date
@@ -329,12 +303,14 @@ class Reseller(Aggregate):
             )
         self._close_books(through)
 
+    # Legacy: tariff authorizations are recorded on `domain.catalogue.authorizations` now.
+    # These events stay so that stored streams replay; nothing records new ones.
     class TariffAuthorized(Aggregate.Event):
         tariff_number: int
         regions: list[str]
 
     @event(TariffAuthorized)
-    def authorize_tariff(self, tariff_number: int, regions: list[str]) -> None:
+    def _authorize_tariff(self, tariff_number: int, regions: list[str]) -> None:
         self.authorized_tariffs = {**self.authorized_tariffs, str(tariff_number): regions}
 
     class TariffWithdrawn(Aggregate.Event):
@@ -346,22 +322,13 @@ class Reseller(Aggregate):
             k: v for k, v in self.authorized_tariffs.items() if k != str(tariff_number)
         }
 
-    def withdraw_tariff(self, tariff_number: int) -> None:
-        if str(tariff_number) not in self.authorized_tariffs:
-            raise DomainError("that tariff is not authorized", field="tariff_id")
-        self._withdraw_tariff(tariff_number)
-
-    def may_sell(self, tariff_number: int, region: str | None) -> bool:
-        regions = self.authorized_tariffs.get(str(tariff_number))
-        if regions is None:
-            return False
-        return not regions or region is None or region in regions
-
+    # Legacy: payment settings are recorded on `domain.billing.payment_settings` now. This
+    # event stays so that stored streams replay; nothing records new ones.
     class PaymentSettingsChanged(Aggregate.Event):
         crypto_payments_enabled: bool
 
     @event(PaymentSettingsChanged)
-    def change_payment_settings(self, crypto_payments_enabled: bool) -> None:
+    def _change_payment_settings(self, crypto_payments_enabled: bool) -> None:
         self.crypto_payments_enabled = crypto_payments_enabled
 
     class TermsSet(Aggregate.Event):
@@ -427,6 +394,8 @@ class Reseller(Aggregate):
     def may_offer(self, service_type: str) -> bool:
         return self.allowed_services is None or service_type in self.allowed_services
 
+    # Legacy: the tax profile is recorded on `domain.commissions.tax_profile` now. This event
+    # stays so that stored streams replay; nothing records new ones.
     # A class-level default, so resellers created (or snapshotted) before tax profiles load.
     tax_profile: dict[str, Any] | None = None
 
@@ -459,54 +428,3 @@ class Reseller(Aggregate):
             "tin": tin,
             "backup_withholding": backup_withholding,
         }
-
-    def set_tax_profile(
-        self,
-        legal_name: str,
-        address: str,
-        country: str,
-        vat_id: str | None,
-        tin: str | None,
-        backup_withholding: bool,
-    ) -> None:
-        legal_name, address = legal_name.strip(), address.strip()
-        if not legal_name or len(legal_name) > 200:
-            raise DomainError("legal_name must be 1-200 characters", field="legal_name")
-        if not address or len(address) > 500:
-            raise DomainError("address must be 1-500 characters", field="address")
-        if not COUNTRY_PATTERN.match(country):
-            raise DomainError("country must be an ISO 3166 alpha-2 code", field="country")
-        if vat_id is not None:
-            vat_id = vat_id.strip().upper()
-            if not VAT_ID_PATTERN.match(vat_id):
-                raise DomainError(
-                    "vat_id must be 4-20 letters, digits, spaces, '.' or '-'", field="vat_id"
-                )
-        if tin is not None:
-            tin = tin.strip()
-            if not TIN_PATTERN.match(tin):
-                raise DomainError("tin must be an SSN, ITIN or EIN (9 digits)", field="tin")
-        if backup_withholding and country != "US":
-            raise DomainError(
-                "backup withholding applies to US payees only", field="backup_withholding"
-            )
-        self._set_tax_profile(
-            legal_name, address, country, vat_id, personal(self.id, tin), backup_withholding
-        )
-
-    def tax_facts(self) -> dict[str, Any]:
-        """The tax profile, or what the reseller record itself says when none was set."""
-        if self.tax_profile is not None:
-            return self.tax_profile
-        return {
-            "legal_name": self.name,
-            "address": "",
-            "country": self.country,
-            "vat_id": None,
-            "tin": None,
-            "backup_withholding": False,
-        }
-
-
-TIN_PATTERN = re.compile(r"^\d{3}-?\d{2}-?\d{4}$|^\d{2}-?\d{7}$")
-VAT_ID_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9 .-]{3,19}$")

@@ -32,6 +32,7 @@ from domain.commissions.statements import (
     vat_statement,
 )
 from domain.ledger.money import Money
+from domain.partners.reseller import reseller_id
 from projections.base import Handler, Projector
 from projections.envelope import Envelope
 
@@ -63,8 +64,12 @@ def _reseller(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
 
 def _tax_profile(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
     # Keyed by the reseller's aggregate id: its Created event may reach this projector later
-    # (another tenant's partition), so the number is joined in at query time.
+    # (another tenant's partition), so the number is joined in at query time. A legacy
+    # `Reseller.TaxProfileSet` is the reseller's own event; a `TaxProfile.Set` names it.
     d = e.data
+    reseller_aggregate_id = (
+        reseller_id(d["reseller_number"]) if "reseller_number" in d else e.aggregate_id
+    )
     cur.execute(
         pgsql.SQL(
             "INSERT INTO {}.tax_profiles (reseller_aggregate_id, position, recorded_at,"
@@ -72,7 +77,7 @@ def _tax_profile(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> Non
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
         ).format(schema),
         (
-            e.aggregate_id,
+            reseller_aggregate_id,
             e.position,
             e.timestamp,
             d["legal_name"],
@@ -150,6 +155,7 @@ class StatementsProjector(Projector):
     handlers: ClassVar[dict[str, Handler]] = {
         "Reseller.Created": _reseller,
         "Reseller.TaxProfileSet": _tax_profile,
+        "TaxProfile.Set": _tax_profile,
         "Payout.Paid": _paid,
     }
 
