@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate
 from commands.billing.accounts import invoice_view, open_account
 from commands.catalogue.tariffs import load_tariff, retail_price
 from commands.customers.customers import load_customer_in_scope
-from commands.errors import Unprocessable
+from commands.errors import from_domain
 from commands.models import ApiDate, CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
@@ -44,12 +44,12 @@ class BillingPeriod(CommandModel):
 
 
 def check_period(period: BillingPeriod) -> int:
-    # Checked before the command runs (no idempotency record for a malformed period), so the
-    # domain's refusal is translated here rather than by the runner.
+    # Checked before the command runs, outside the runner that translates domain refusals, so
+    # the refusal is translated here.
     try:
         return billing_period_days(period.period_start, period.period_end)
     except DomainError as error:
-        raise Unprocessable(str(error), field=error.field) from None
+        raise from_domain(error) from None
 
 
 def _counter(store: Store, name: str) -> Counter:

@@ -13,7 +13,7 @@ from pydantic import Field
 from commands.billing.accounts import customer_money_command, payment_source
 from commands.commissions.accrual import accrue_payment
 from commands.credit.credit_account import effective_date
-from commands.errors import Unprocessable
+from commands.errors import from_domain
 from commands.models import Amount, ApiDate, CommandModel, Currency, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Store
@@ -48,12 +48,12 @@ class FailedPayment(CommandModel):
 
 
 def _refuse_card_numbers(reference: str | None) -> None:
-    # Checked before the command runs (a card number is never stored, not even in an
-    # idempotency record), so the domain's refusal is translated here.
+    # Checked before the command runs, outside the runner that translates domain refusals, so
+    # the refusal is translated here.
     try:
         check_reference(reference)
     except DomainError as error:
-        raise Unprocessable(str(error), field=error.field) from None
+        raise from_domain(error) from None
 
 
 def record_customer_payment(
