@@ -12,10 +12,7 @@ from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
 from domain.access.roles import Permission
-from domain.billing.customer_account import (
-    CustomerAccount,
-    customer_account_id,
-)
+from domain.billing.customer_account import CustomerAccount, customer_account_id
 from domain.customers.customer import Customer
 from domain.partners.reseller import Reseller, reseller_id
 

@@ -12,10 +12,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from pydantic import Field
 
-from commands.billing.accounts import (
-    customer_money_command,
-    payment_source,
-)
+from commands.billing.accounts import customer_money_command, payment_source
 from commands.commissions.accrual import accrue, reverse_payment
 from commands.credit.credit_account import effective_date
 from commands.errors import NotFound
@@ -23,9 +20,7 @@ from commands.models import Amount, ApiDate, CommandModel, Currency, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Store
 from domain.access.roles import Permission
-from domain.billing.customer_account import (
-    CustomerAccount,
-)
+from domain.billing.customer_account import CustomerAccount
 from domain.customers.customer import Customer
 from domain.ledger.money import Money
 from domain.partners.reseller import Reseller

@@ -16,28 +16,26 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from commands.billing.accounts import (
-    invoice_view,
-    open_account,
-)
+from commands.billing.accounts import invoice_view, open_account
 from commands.catalogue.tariffs import load_tariff, retail_price
 from commands.customers.customers import load_customer_in_scope
-from commands.errors import Unprocessable
+from commands.errors import from_domain
 from commands.models import ApiDate, CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
 from commands.store_access import exists, load
 from domain.access.roles import Permission
+from domain.billing.billing_periods import billing_period_days, invoice_number
 from domain.billing.customer_account import BillingRecord
 from domain.billing.invoice_lines import price_line, shown_quantity
+from domain.billing.proration import days_in_period, line_description, prorated, prorated_share
 from domain.catalogue.tariffs import Counter, CustomerService, service_periods
 from domain.credit.credit_account import CreditAccount, credit_account_id
 from domain.customers.customer import Customer
-from domain.ledger.money import Money, round_half_up
+from domain.ledger.errors import DomainError
+from domain.ledger.money import Money
 from domain.ledger.tax import standard_rate
 from domain.partners.reseller import Reseller, reseller_id
-
-MAX_PERIOD_DAYS = 92
 
 
 class BillingPeriod(CommandModel):
@@ -46,10 +44,12 @@ class BillingPeriod(CommandModel):
 
 
 def check_period(period: BillingPeriod) -> int:
-    days = (period.period_end - period.period_start).days + 1
-    if not 1 <= days <= MAX_PERIOD_DAYS:
-        raise Unprocessable(f"a billing period is 1-{MAX_PERIOD_DAYS} days", field="period_end")
-    return days
+    # Checked before the command runs, outside the runner that translates domain refusals, so
+    # the refusal is translated here.
+    try:
+        return billing_period_days(period.period_start, period.period_end)
+    except DomainError as error:
+        raise from_domain(error) from None
 
 
 def _counter(store: Store, name: str) -> Counter:
@@ -64,7 +64,7 @@ def invoice_lines(
 ) -> tuple[list[dict[str, Any]], Money | None]:
     """The period's lines (each service, per tariff, prorated by billable days) and the
     wholesale cost behind them."""
-    days_in_period = (end - start).days + 1
+    period_days = days_in_period(start, end)
     lines: list[dict[str, Any]] = []
     wholesale: Money | None = None
     for service_id in customer.service_ids:
@@ -72,12 +72,10 @@ def invoice_lines(
         for tariff_number, days in service_periods(service.history, start, end):
             tariff = load_tariff(store, tariff_number)
             price = retail_price(store, reseller.number, tariff, start, 0, customer.customer_type)
-            share = Decimal(days) / Decimal(days_in_period)
-            label = f"{tariff.name} {start.isoformat()}..{end.isoformat()}"
-            if days < days_in_period:
-                label += f" ({days}/{days_in_period} days)"
+            share = prorated_share(days, period_days)
+            label = line_description(tariff.name, start, end, days, period_days)
             lines.append(price_line(label, share, price.retail, rate, str(service.id)))
-            cost = round_half_up(share * tariff.wholesale.amount, tariff.wholesale.currency)
+            cost = prorated(tariff.wholesale, share)
             wholesale = cost if wholesale is None else wholesale + cost
     return lines, wholesale
 
@@ -109,7 +107,7 @@ def bill_customer(
             return Outcome([record], body, customer.tenant_number, customer.reseller_number)
         account = open_account(store, customer, reseller.currency)
         counter = _counter(store, f"invoices:{reseller.number}")
-        number = f"{reseller.code}-{counter.take():06d}"
+        number = invoice_number(reseller.code, counter.take())
         invoice_id = str(uuid.uuid5(record_id, "invoice"))
         issued_on = context.received_at.date()
         account.issue_invoice(invoice_id, number, issued_on, lines, rate, start, end)

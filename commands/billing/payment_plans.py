@@ -8,17 +8,13 @@ from uuid import UUID
 
 from pydantic import Field
 
-from commands.billing.accounts import (
-    customer_money_command,
-)
-from commands.errors import Unprocessable
+from commands.billing.accounts import customer_money_command
 from commands.models import ApiDate, CommandModel
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Store
 from domain.access.roles import Permission
-from domain.billing.customer_account import (
-    CustomerAccount,
-)
+from domain.billing.customer_account import CustomerAccount
+from domain.billing.payment_rules import check_plan_start
 from domain.customers.customer import Customer
 from domain.partners.reseller import Reseller
 
@@ -36,8 +32,7 @@ def agree_payment_plan(
     plan_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"plan:{context.request_id}"))
 
     def act(account: CustomerAccount, customer: Customer, reseller: Reseller) -> dict[str, Any]:
-        if command.first_due_on < context.received_at.date():
-            raise Unprocessable("first_due_on cannot be in the past", field="first_due_on")
+        check_plan_start(command.first_due_on, context.received_at.date())
         account.agree_payment_plan(
             plan_id,
             command.invoice_ids,

@@ -10,24 +10,22 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate
 from pydantic import Field
 
-from commands.billing.accounts import (
-    customer_money_command,
-    payment_source,
-)
+from commands.billing.accounts import customer_money_command, payment_source
 from commands.billing.payment_settings import load_payment_settings
 from commands.commissions.accrual import accrue_payment
 from commands.credit.credit_account import effective_date
-from commands.errors import Unprocessable
+from commands.errors import from_domain
 from commands.models import Amount, ApiDate, CommandModel, Currency, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Store
 from commands.store_access import load
 from domain.access.roles import Permission
-from domain.billing.customer_account import (
-    CustomerAccount,
-)
+from domain.billing.customer_account import CustomerAccount
+from domain.billing.dunning import retry_after_days
+from domain.billing.payment_rules import check_method_enabled, check_reference, payment_handling
 from domain.credit.credit_account import CreditAccount, credit_account_id
 from domain.customers.customer import Customer
+from domain.ledger.errors import DomainError
 from domain.partners.reseller import Reseller
 
 
@@ -50,15 +48,13 @@ class FailedPayment(CommandModel):
     reason: str = Field(min_length=1, max_length=300)
 
 
-CARD_NUMBER_DIGITS = 13
-
-
 def _refuse_card_numbers(reference: str | None) -> None:
-    digits = "".join(c for c in reference or "" if c.isdigit())
-    if len(digits) >= CARD_NUMBER_DIGITS:
-        raise Unprocessable(
-            "references must not hold card numbers; send the processor's token", field="reference"
-        )
+    # Checked before the command runs, outside the runner that translates domain refusals, so
+    # the refusal is translated here.
+    try:
+        check_reference(reference)
+    except DomainError as error:
+        raise from_domain(error) from None
 
 
 def record_customer_payment(
@@ -72,16 +68,13 @@ def record_customer_payment(
         account: CustomerAccount, customer: Customer, reseller: Reseller
     ) -> tuple[dict[str, Any], Sequence[Aggregate]]:
         day = effective_date(command.effective_date, context, reseller)
-        if (
-            command.method == "crypto"
-            and not load_payment_settings(store, reseller).crypto_payments_enabled
-        ):
-            raise Unprocessable("cryptocurrency payments are not enabled", field="method")
+        settings = load_payment_settings(store, reseller)
+        check_method_enabled(command.method, settings.crypto_payments_enabled)
         credit_account = load(
             store, credit_account_id(customer.reseller_number), CreditAccount, "credit account"
         )
         action = credit_account.action_for("payments", context.received_at)
-        handling = {"continue": "normal", "review": "review", "escalate": "escalated"}[action]
+        handling = payment_handling(action)
         account.receive_payment(
             payment_id, amount, command.method, command.reference, day, handling
         )
@@ -122,7 +115,7 @@ def record_failed_payment(
         return {
             "payment_id": command.payment_id,
             "attempt": attempt,
-            "retry_after_days": [1, 3, 7][min(attempt, 3) - 1] if attempt <= 3 else None,
+            "retry_after_days": retry_after_days(attempt),
         }
 
     return customer_money_command(

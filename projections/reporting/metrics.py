@@ -36,10 +36,7 @@ from psycopg import Connection
 from psycopg import sql as pgsql
 
 from domain.ledger.money import round_half_up
-from domain.reporting.schedule import (
-    CUSTOMER_STATUSES,
-    SERVICE_STATUSES,
-)
+from domain.reporting.schedule import CUSTOMER_STATUSES, SERVICE_STATUSES
 from projections.reporting.figures import ZERO, exact, ratio
 from projections.reporting.periods import months_in
 from projections.reporting.read_model import LIVE_STATUSES, ReportingProjector

@@ -6,9 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from domain.reporting.schedule import (
-    check_report_filters,
-)
+from domain.reporting.schedule import check_report_filters
 from projections.reporting.figures import ReportError
 from projections.reporting.metrics import ResellerInfo
 
