@@ -1,0 +1,20 @@
+"""A customer's billing cycle: the day of the month its periods start on."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from api.deps import Context, ExactJSONRoute, Services, command_response, parse_uuid
+from api.schemas import PROBLEMS
+from commands.billing import billing
+
+router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
+
+
+@router.put("/customers/{customer_id}/billing-cycle", responses=PROBLEMS)
+def billing_cycle(
+    customer_id: str, command: billing.SetBillingCycle, context: Context, s: Services
+) -> Response:
+    """Monthly billing periods starting on a day of the month (1-28)."""
+    uid = parse_uuid(customer_id, "customer")
+    return command_response(billing.set_billing_cycle(s.store, context, uid, command))

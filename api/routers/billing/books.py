@@ -1,0 +1,22 @@
+"""Closing the books: accounting periods nothing may post into any more."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import Context, ExactJSONRoute, Services, command_response
+from api.schemas import PROBLEMS
+from commands.billing import billing
+
+router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
+ResellerFilter = Annotated[int | None, Query(ge=1)]
+
+
+@router.post("/books/close", responses=PROBLEMS)
+def close_books(
+    command: billing.CloseBooks, context: Context, s: Services, reseller_id: ResellerFilter = None
+) -> Response:
+    """Close accounting periods through a date: nothing may post into them afterwards."""
+    return command_response(billing.close_books(s.store, context, command, reseller_id))

@@ -1,0 +1,25 @@
+"""The reseller's payment settings (cryptocurrency payments)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import Context, ExactJSONRoute, Services, command_response
+from api.schemas import PROBLEMS
+from commands.billing import billing
+
+router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
+ResellerFilter = Annotated[int | None, Query(ge=1)]
+
+
+@router.patch("/settings/payments", responses=PROBLEMS)
+def payment_settings(
+    command: billing.PaymentSettings,
+    context: Context,
+    s: Services,
+    reseller_id: ResellerFilter = None,
+) -> Response:
+    """Whether customers may pay in cryptocurrency."""
+    return command_response(billing.change_payment_settings(s.store, context, command, reseller_id))
