@@ -5,13 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response, parse_uuid
+from api.routers.billing.schemas import BillingCycleOut
 from api.schemas import PROBLEMS
 from commands.billing import billing
 
 router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
 
 
-@router.put("/customers/{customer_id}/billing-cycle", responses=PROBLEMS)
+@router.put(
+    "/customers/{customer_id}/billing-cycle", response_model=BillingCycleOut, responses=PROBLEMS
+)
 def billing_cycle(
     customer_id: str, command: billing.SetBillingCycle, context: Context, s: Services
 ) -> Response:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
+from api.routers.billing.schemas import BooksClosedOut
 from api.schemas import PROBLEMS
 from commands.billing import billing
 
@@ -14,7 +15,7 @@ router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJS
 ResellerFilter = Annotated[int | None, Query(ge=1)]
 
 
-@router.post("/books/close", responses=PROBLEMS)
+@router.post("/books/close", response_model=BooksClosedOut, responses=PROBLEMS)
 def close_books(
     command: billing.CloseBooks, context: Context, s: Services, reseller_id: ResellerFilter = None
 ) -> Response:

@@ -5,13 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response, parse_uuid
+from api.routers.billing.schemas import ChargebackOut
 from api.schemas import PROBLEMS
 from commands.billing import billing
 
 router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
 
 
-@router.post("/customers/{customer_id}/chargebacks", status_code=201, responses=PROBLEMS)
+@router.post(
+    "/customers/{customer_id}/chargebacks",
+    status_code=201,
+    response_model=ChargebackOut,
+    responses=PROBLEMS,
+)
 def chargeback(
     customer_id: str, command: billing.Chargeback, context: Context, s: Services
 ) -> Response:

@@ -5,13 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response, parse_uuid
+from api.routers.billing.schemas import CreditNoteOut
 from api.schemas import PROBLEMS
 from commands.billing import billing
 
 router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
 
 
-@router.post("/customers/{customer_id}/credit-notes", status_code=201, responses=PROBLEMS)
+@router.post(
+    "/customers/{customer_id}/credit-notes",
+    status_code=201,
+    response_model=CreditNoteOut,
+    responses=PROBLEMS,
+)
 def credit_note(
     customer_id: str, command: billing.CreditNote, context: Context, s: Services
 ) -> Response:

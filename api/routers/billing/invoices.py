@@ -16,6 +16,7 @@ from api.deps import (
     parse_uuid,
     wait_until,
 )
+from api.routers.billing.schemas import BilledInvoiceOut, NotBilledOut
 from api.schemas import PROBLEMS
 from commands.billing import billing
 from commands.models import ApiDate
@@ -29,7 +30,9 @@ ResellerFilter = Annotated[int | None, Query(ge=1)]
 @router.post(
     "/customers/{customer_id}/invoices",
     status_code=201,
-    responses=PROBLEMS | {200: {"description": "Already billed, or nothing to bill"}},
+    response_model=BilledInvoiceOut,
+    responses=PROBLEMS
+    | {200: {"description": "Already billed, or nothing to bill", "model": NotBilledOut}},
 )
 def bill(
     customer_id: str, command: billing.BillingPeriod, context: Context, s: Services

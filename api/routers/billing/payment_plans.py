@@ -5,13 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response, parse_uuid
+from api.routers.billing.schemas import PaymentPlanOut
 from api.schemas import PROBLEMS
 from commands.billing import billing
 
 router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
 
 
-@router.post("/customers/{customer_id}/payment-plans", status_code=201, responses=PROBLEMS)
+@router.post(
+    "/customers/{customer_id}/payment-plans",
+    status_code=201,
+    response_model=PaymentPlanOut,
+    responses=PROBLEMS,
+)
 def payment_plan(
     customer_id: str, command: billing.PaymentPlan, context: Context, s: Services
 ) -> Response:

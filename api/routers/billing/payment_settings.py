@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
+from api.routers.billing.schemas import PaymentSettingsOut
 from api.schemas import PROBLEMS
 from commands.billing import billing
 
@@ -14,7 +15,7 @@ router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJS
 ResellerFilter = Annotated[int | None, Query(ge=1)]
 
 
-@router.patch("/settings/payments", responses=PROBLEMS)
+@router.patch("/settings/payments", response_model=PaymentSettingsOut, responses=PROBLEMS)
 def payment_settings(
     command: billing.PaymentSettings,
     context: Context,

@@ -5,13 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response, parse_uuid
+from api.routers.billing.schemas import FailedPaymentOut, PaymentOut
 from api.schemas import PROBLEMS
 from commands.billing import billing
 
 router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
 
 
-@router.post("/customers/{customer_id}/payments", status_code=201, responses=PROBLEMS)
+@router.post(
+    "/customers/{customer_id}/payments",
+    status_code=201,
+    response_model=PaymentOut,
+    responses=PROBLEMS,
+)
 def pay(
     customer_id: str, command: billing.CustomerPayment, context: Context, s: Services
 ) -> Response:
@@ -20,7 +26,9 @@ def pay(
     return command_response(billing.record_customer_payment(s.store, context, uid, command))
 
 
-@router.post("/customers/{customer_id}/payments/failed", responses=PROBLEMS)
+@router.post(
+    "/customers/{customer_id}/payments/failed", response_model=FailedPaymentOut, responses=PROBLEMS
+)
 def failed_payment(
     customer_id: str, command: billing.FailedPayment, context: Context, s: Services
 ) -> Response:

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
+from api.routers.catalogue.schemas import PriceListOut
 from api.schemas import PROBLEMS
 from commands.catalogue import tariffs as catalogue
 from commands.models import ApiDate
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJS
 ResellerFilter = Annotated[int | None, Query(ge=1)]
 
 
-@router.post("/pricing", status_code=201, responses=PROBLEMS)
+@router.post("/pricing", status_code=201, response_model=PriceListOut, responses=PROBLEMS)
 def set_pricing(command: catalogue.SetPricing, context: Context, s: Services) -> Response:
     """A pricing rule (seed §4.2 JSON); it applies from `effective_from` on."""
     return command_response(catalogue.set_pricing(s.store, context, command))

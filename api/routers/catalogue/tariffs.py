@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
+from api.routers.catalogue.schemas import AuthorizedTariffsOut, TariffOut
 from api.schemas import PROBLEMS
 from commands.catalogue import tariffs as catalogue
 
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJS
 ResellerFilter = Annotated[int | None, Query(ge=1)]
 
 
-@router.post("/tariffs", status_code=201, responses=PROBLEMS)
+@router.post("/tariffs", status_code=201, response_model=TariffOut, responses=PROBLEMS)
 def define_tariff(command: catalogue.DefineTariff, context: Context, s: Services) -> Response:
     """Add a tariff to the ISP's catalogue (master ISP)."""
     return command_response(catalogue.define_tariff(s.store, context, command))
@@ -27,7 +28,9 @@ def tariffs(context: Context, s: Services, reseller_id: ResellerFilter = None) -
     return catalogue.catalogue(s.store, context, reseller_id)
 
 
-@router.post("/resellers/{reseller_id}/tariffs", responses=PROBLEMS)
+@router.post(
+    "/resellers/{reseller_id}/tariffs", response_model=AuthorizedTariffsOut, responses=PROBLEMS
+)
 def authorize(
     reseller_id: int, command: catalogue.AuthorizeTariff, context: Context, s: Services
 ) -> Response:

@@ -5,14 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
-from api.schemas import PROBLEMS
+from api.schemas import PROBLEMS, CreditAccountOut
 from commands.credit import credit_account as credit
 
 router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
 
 
 @router.post(
-    "/resellers/{reseller_id}/credit-account/emergency-credit", status_code=201, responses=PROBLEMS
+    "/resellers/{reseller_id}/credit-account/emergency-credit",
+    status_code=201,
+    response_model=CreditAccountOut,
+    responses=PROBLEMS,
 )
 def emergency_request(
     reseller_id: int, command: credit.RequestEmergencyCredit, context: Context, s: Services
@@ -23,6 +26,7 @@ def emergency_request(
 
 @router.post(
     "/resellers/{reseller_id}/credit-account/emergency-credit/{request_id}/grant",
+    response_model=CreditAccountOut,
     responses=PROBLEMS,
 )
 def emergency_grant(reseller_id: int, request_id: str, context: Context, s: Services) -> Response:

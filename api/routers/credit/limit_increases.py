@@ -5,14 +5,17 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import Context, ExactJSONRoute, Services, command_response
-from api.schemas import PROBLEMS
+from api.schemas import PROBLEMS, CreditAccountOut
 from commands.credit import credit_account as credit
 
 router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
 
 
 @router.post(
-    "/resellers/{reseller_id}/credit-account/limit-increases", status_code=201, responses=PROBLEMS
+    "/resellers/{reseller_id}/credit-account/limit-increases",
+    status_code=201,
+    response_model=CreditAccountOut,
+    responses=PROBLEMS,
 )
 def increase_request(
     reseller_id: int, command: credit.RequestLimitIncrease, context: Context, s: Services
@@ -22,6 +25,7 @@ def increase_request(
 
 @router.post(
     "/resellers/{reseller_id}/credit-account/limit-increases/{request_id}/decision",
+    response_model=CreditAccountOut,
     responses=PROBLEMS,
 )
 def increase_decision(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from api.deps import (
     Context,
@@ -23,7 +24,36 @@ router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJS
 ResellerFilter = Annotated[int | None, Query(ge=1)]
 
 
-@router.post("/customers/{customer_id}/services", status_code=201, responses=PROBLEMS)
+class ServiceChangeOut(BaseModel):
+    on: str
+    status: str
+    tariff_id: int
+
+
+class ServiceOut(BaseModel):
+    """A customer's service: adding one answers the shape the customer's service list holds."""
+
+    service_id: str
+    customer_id: str
+    reseller_id: int
+    tariff_id: int
+    service_type: str
+    status: str
+    history: list[ServiceChangeOut]
+    version: int
+
+
+class ServiceStatusOut(ServiceOut):
+    review_required: bool
+    """The reseller's credit account is restricted: the change waits for a review."""
+
+
+@router.post(
+    "/customers/{customer_id}/services",
+    status_code=201,
+    response_model=ServiceOut,
+    responses=PROBLEMS,
+)
 def add_service(
     customer_id: str, command: services.AddService, context: Context, s: Services
 ) -> Response:
@@ -36,7 +66,7 @@ def customer_services(customer_id: str, context: Context, s: Services) -> list[d
     return services.list_services(s.store, context, parse_uuid(customer_id, "customer"))
 
 
-@router.post("/services/{service_id}/status", responses=PROBLEMS)
+@router.post("/services/{service_id}/status", response_model=ServiceStatusOut, responses=PROBLEMS)
 def service_status(
     service_id: str, command: services.ChangeServiceStatus, context: Context, s: Services
 ) -> Response:
@@ -45,7 +75,7 @@ def service_status(
     return command_response(services.change_service_status(s.store, context, uid, command))
 
 
-@router.post("/services/{service_id}/tariff", responses=PROBLEMS)
+@router.post("/services/{service_id}/tariff", response_model=ServiceOut, responses=PROBLEMS)
 def service_tariff(
     service_id: str, command: services.ChangeTariff, context: Context, s: Services
 ) -> Response:

@@ -37,7 +37,8 @@ def read_files(
 
 @router.get(
     "/reports/files/{file_id}",
-    responses=downloads(*FILE_MEDIA_TYPES),
+    response_class=Response,  # never JSON: it answers only the stored file
+    responses=downloads(*FILE_MEDIA_TYPES, json=False),
 )
 def download_file(file_id: str, context: Context, conn: ReadConnection) -> Response:
     """Download a generated report file."""

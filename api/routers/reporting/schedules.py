@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Response
+from pydantic import BaseModel
 
 from api.deps import Context, ExactJSONRoute, ReadConnection, Services, command_response, parse_uuid
 from api.routers.reporting.shared import ResellerFilter, Wait, reporting_reseller
@@ -13,6 +14,20 @@ from commands.reporting.schedules import ScheduleReport, cancel_schedule, schedu
 from projections.reporting.reports import list_schedules
 
 router = APIRouter(prefix="/reseller/api", tags=["reports"], route_class=ExactJSONRoute)
+
+
+class ScheduleOut(BaseModel):
+    """A report schedule, as scheduling or cancelling it answers."""
+
+    schedule_id: str
+    reseller_id: int
+    kind: str
+    format: str
+    frequency: str
+    group_by: str | None
+    service: str | None
+    status: str | None
+    active: bool
 
 
 @router.get("/reports/schedules", responses=PROBLEMS)
@@ -28,7 +43,7 @@ def read_schedules(
     return list_schedules(conn, info.reseller_id)
 
 
-@router.post("/reports/schedules", status_code=201, responses=PROBLEMS)
+@router.post("/reports/schedules", status_code=201, response_model=ScheduleOut, responses=PROBLEMS)
 def create_schedule(command: ScheduleReport, context: Context, s: Services) -> Response:
     """Schedule a report: `kind`, `format` (csv, xlsx, pdf), `frequency` (monthly, quarterly,
     annually), optional `group_by`, `service`, `status`. The worker makes one file per
@@ -36,7 +51,7 @@ def create_schedule(command: ScheduleReport, context: Context, s: Services) -> R
     return command_response(schedule_report(s.store, context, command))
 
 
-@router.delete("/reports/schedules/{schedule_id}", responses=PROBLEMS)
+@router.delete("/reports/schedules/{schedule_id}", response_model=ScheduleOut, responses=PROBLEMS)
 def delete_schedule(schedule_id: str, context: Context, s: Services) -> Response:
     """Cancel a schedule; files already generated stay."""
     return command_response(
