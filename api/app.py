@@ -31,7 +31,20 @@ from api.routers.access import (
     users,
 )
 from api.routers.audit import trail as audit
-from api.routers.billing import billing
+from api.routers.billing import (
+    account,
+    billing_cycle,
+    billing_runs,
+    books,
+    chargebacks,
+    credit_notes,
+    invoices,
+    payment_plans,
+    payment_settings,
+    payments,
+    refunds,
+)
+from api.routers.catalogue import pricing, tariffs
 from api.routers.commissions import (
     calculations,
     commission_statements,
@@ -45,14 +58,17 @@ from api.routers.commissions import (
 )
 from api.routers.commissions import disputes as dispute_routes
 from api.routers.commissions import plans as commission_plans
+from api.routers.commissions import records as commission_records
 from api.routers.credit import credit_account as credit
+from api.routers.credit import credit_policy, emergency_credit, limit_increases
 from api.routers.customers import contact_types, contacts, customers
 from api.routers.customers import erasure as privacy
+from api.routers.customers import services as customer_services
 from api.routers.notifications import broadcasts
 from api.routers.notifications import centre as notifications
 from api.routers.notifications import preferences as notification_preferences
 from api.routers.partners import resellers, sub_resellers
-from api.routers.reporting import reports
+from api.routers.reporting import dashboards, report_files, reports, schedules
 from api.routers.support import categories as support_categories
 from api.routers.support import communications as support_communications
 from api.routers.support import desk_settings, knowledge_base, tickets
@@ -143,11 +159,11 @@ def create_app(services: ApiServices) -> FastAPI:
         return response
 
     app.add_middleware(BodySizeLimit, max_body_bytes=services.config.max_body_bytes)
-    # Before billing's routes, so /commissions/consolidated never reads as a commission id.
+    # Before the commission records, so /commissions/consolidated never reads as a commission id.
     app.include_router(commission_plans.router)
     app.include_router(calculations.router)
     app.include_router(consolidated.router)
-    # payouts before billing: its fixed /commissions/... paths must win over any {id} route.
+    # payouts before the records: its fixed /commissions/... paths must win over any {id} route.
     for module in (
         health,
         sessions,
@@ -165,7 +181,25 @@ def create_app(services: ApiServices) -> FastAPI:
         fx_rates,
         payouts,
         commission_statements,
-        billing,
+        # What was one billing router, in its order of routes.
+        tariffs,
+        pricing,
+        customer_services,
+        invoices,
+        account,
+        payments,
+        credit_notes,
+        refunds,
+        chargebacks,
+        billing_runs,
+        billing_cycle,
+        payment_plans,
+        payment_settings,
+        books,
+        credit_policy,
+        emergency_credit,
+        limit_increases,
+        commission_records,
         users,
         security_settings,
         roles,
@@ -176,7 +210,9 @@ def create_app(services: ApiServices) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(privacy.router)
-    app.include_router(reports.router)
+    # Schedules and files before reports by kind: /reports/{kind} must not swallow them.
+    for reporting_module in (dashboards, schedules, report_files, reports):
+        app.include_router(reporting_module.router)
     app.include_router(dispute_routes.router)
     for support_module in (
         tickets,

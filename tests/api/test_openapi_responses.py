@@ -1,4 +1,3 @@
-# ruff: noqa: E501  (UNTYPED_FOR_NOW is temporary: it goes when the issue 12 branches land)
 """Every operation in the OpenAPI document describes its 2xx body (issue 12: typed responses),
 so that a client generated from the document knows what it gets back."""
 
@@ -9,37 +8,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 METHODS = {"get", "post", "put", "patch", "delete"}
-
-
-UNTYPED_FOR_NOW = {
-    "POST /reseller/api/tariffs 201 application/json",
-    "POST /reseller/api/resellers/{reseller_id}/tariffs 200 application/json",
-    "POST /reseller/api/pricing 201 application/json",
-    "POST /reseller/api/customers/{customer_id}/services 201 application/json",
-    "POST /reseller/api/services/{service_id}/status 200 application/json",
-    "POST /reseller/api/services/{service_id}/tariff 200 application/json",
-    "POST /reseller/api/customers/{customer_id}/invoices 201 application/json",
-    "POST /reseller/api/customers/{customer_id}/invoices 200: no content",
-    "POST /reseller/api/customers/{customer_id}/payments 201 application/json",
-    "POST /reseller/api/customers/{customer_id}/payments/failed 200 application/json",
-    "POST /reseller/api/customers/{customer_id}/credit-notes 201 application/json",
-    "POST /reseller/api/customers/{customer_id}/refunds 201 application/json",
-    "POST /reseller/api/customers/{customer_id}/chargebacks 201 application/json",
-    "PUT /reseller/api/customers/{customer_id}/billing-cycle 200 application/json",
-    "POST /reseller/api/customers/{customer_id}/payment-plans 201 application/json",
-    "PATCH /reseller/api/settings/payments 200 application/json",
-    "POST /reseller/api/books/close 200 application/json",
-    "PATCH /reseller/api/resellers/{reseller_id}/credit-account/policy 200 application/json",
-    "POST /reseller/api/resellers/{reseller_id}/credit-account/emergency-credit 201 application/json",
-    "POST /reseller/api/resellers/{reseller_id}/credit-account/emergency-credit/{request_id}/grant 200 application/json",
-    "POST /reseller/api/resellers/{reseller_id}/credit-account/limit-increases 201 application/json",
-    "POST /reseller/api/resellers/{reseller_id}/credit-account/limit-increases/{request_id}/decision 200 application/json",
-    "POST /reseller/api/commissions/{commission_id}/approve 200 application/json",
-    "POST /reseller/api/reports/schedules 201 application/json",
-    "DELETE /reseller/api/reports/schedules/{schedule_id} 200 application/json",
-    "GET /reseller/api/reports/files/{file_id} 200 application/json",
-}
-"""Being typed on the issue 12 branches: each removes its own; the set must end empty."""
 
 
 def undescribed_bodies(document: dict[str, Any]) -> list[str]:
@@ -71,9 +39,7 @@ def undescribed_bodies(document: dict[str, Any]) -> list[str]:
 
 def test_every_operation_documents_its_success_body(client: TestClient) -> None:
     document = client.app.openapi()  # type: ignore[attr-defined]
-    missing = set(undescribed_bodies(document))
-    assert missing - UNTYPED_FOR_NOW == set()
-    assert UNTYPED_FOR_NOW - missing == set(), "typed now: drop them from UNTYPED_FOR_NOW"
+    assert undescribed_bodies(document) == []
 
 
 def test_the_check_sees_an_untyped_route() -> None:

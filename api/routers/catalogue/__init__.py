@@ -1,0 +1,1 @@
+"""Catalogue: the ISP's tariffs, their authorization per reseller, pricing rules (routes)."""
