@@ -306,7 +306,6 @@ def test_credit_account_controls(client: Any, tenant: Any, isp_headers: dict[str
 
 def test_approving_a_commission(client: Any, tenant: Any, store: Any, isp_headers: Any) -> None:
     from commands.billing.payments import CustomerPayment, record_customer_payment
-
     from commands.commissions.accrual import clear_commission
 
     customer = client.post(
