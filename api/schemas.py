@@ -22,6 +22,8 @@ class ResellerOut(BaseModel):
     customers: int | None = None
     allowed_services: list[str] | None = None
     inherited_branding: bool | None = None
+    version: int | None = None
+    """The reseller aggregate's version, for `If-Match` on a change of its terms."""
 
 
 class CustomerOut(BaseModel):

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from eventsourcing.domain import Aggregate
 from pydantic import Field
 
-from commands.errors import Conflict, Unprocessable
+from commands.errors import Conflict, PreconditionFailed, Unprocessable
 from commands.models import Amount, ApiDate, CommandModel, Currency, money
 from commands.principal import RequestContext
 from commands.runner import CommandResult, Outcome, Store, fingerprint, run_command
@@ -122,7 +122,10 @@ def _register(
     reseller.set_business_start(opened_on, today, parent)
     claim = ResellerCode(code=code, reseller_number=number)
     account = CreditAccount.open(number, reseller.root_number, limit)
-    body = reseller_view(reseller) | {"credit_limit": str(limit.amount)}
+    body = reseller_view(reseller) | {
+        "credit_limit": str(limit.amount),
+        "version": reseller.version,
+    }
     changed: list[Aggregate] = [registry, claim, reseller, account]
     if parent is not None:
         parent.add_child(number)
@@ -212,7 +215,7 @@ def tenant_of(store: Store, reseller_number: int) -> int:
 def stored_reseller_view(store: Store, reseller: Reseller) -> dict[str, Any]:
     """A reseller as stored, with the credit limit its credit account records (the same figure
     `GET /credit-account` shows)."""
-    view = reseller_view(reseller)
+    view = reseller_view(reseller) | {"version": reseller.version}
     account_id = credit_account_id(reseller.number)
     if exists(store, account_id):
         account = load(store, account_id, CreditAccount, "credit account")
@@ -236,3 +239,87 @@ def list_sub_resellers(
         stored_reseller_view(store, load(store, reseller_id(child), Reseller, "reseller"))
         for child in parent.children
     ]
+
+
+class ReconfigureSubReseller(CommandModel):
+    """Seed §11.2: a parent changes a child's terms later. Only the fields sent change;
+    `null` lifts a limit or the list of services (within the parent's own bounds)."""
+
+    commission_percent: Amount | None = Field(default=None, ge=0, le=100, examples=["7.50"])
+    customer_limit: int | None = Field(default=None, ge=0, le=10_000_000, examples=[400])
+    allowed_services: list[Literal["internet", "voice", "bundle", "value_added"]] | None = None
+    inherited_branding: bool | None = None
+
+    def changes(self) -> dict[str, Any]:
+        sent = {name: getattr(self, name) for name in self.model_fields_set}
+        if sent.get("inherited_branding", False) is None:
+            raise Unprocessable("inherited_branding is true or false", field="inherited_branding")
+        return sent
+
+
+def reconfigure_sub_reseller(
+    store: Store,
+    context: RequestContext,
+    child_number: int,
+    command: ReconfigureSubReseller,
+    expected_version: int | None = None,
+) -> CommandResult:
+    """Change a sub-reseller's terms: only its parent's side may (the parent, an ancestor or
+    the ISP; never the child itself), within the parent's bounds and never below what the
+    child already uses (409 naming it)."""
+    principal = context.principal
+    changes = command.changes()
+
+    def handle() -> Outcome:
+        child = load(store, reseller_id(child_number), Reseller, "reseller")
+        # In scope through the parent: the child itself is not its own parent's side.
+        if child.parent_number is None:
+            principal.require(Permission.RESELLER_MANAGE)  # the master ISP's alone
+            parent = None
+        else:
+            principal.reseller_in_scope(child.parent_number)
+            principal.require(Permission.SUB_RESELLER_MANAGE)
+            parent = load(store, reseller_id(child.parent_number), Reseller, "parent reseller")
+        if expected_version is not None and child.version != expected_version:
+            raise PreconditionFailed(
+                f"the reseller is at version {child.version}, not {expected_version}",
+                field="If-Match",
+            )
+        terms = {
+            "commission_percent": child.commission_percent,
+            "customer_limit": child.customer_limit,
+            "allowed_services": child.allowed_services,
+            "inherited_branding": child.inherited_branding,
+        }
+        wanted = terms | changes
+        if wanted != terms:
+            children = [load(store, reseller_id(n), Reseller, "reseller") for n in child.children]
+            conflict = child.reconfiguration_conflict(
+                wanted["customer_limit"],
+                wanted["commission_percent"],
+                wanted["allowed_services"],
+                children,
+            )
+            if conflict:
+                field, reason = conflict
+                raise Conflict(reason, field=field)
+            child.set_terms(
+                parent,
+                wanted["commission_percent"],
+                wanted["customer_limit"],
+                None if wanted["allowed_services"] is None else list(wanted["allowed_services"]),
+                bool(wanted["inherited_branding"]),
+            )
+        return Outcome([child], stored_reseller_view(store, child), child.root_number, child.number)
+
+    return run_command(
+        store,
+        context,
+        handle,
+        fingerprint(
+            "reconfigure_sub_reseller",
+            child_number,
+            expected_version,
+            {k: str(v) if isinstance(v, Decimal) else v for k, v in sorted(changes.items())},
+        ),
+    )

@@ -391,6 +391,49 @@ class Reseller(Aggregate):
             raise DomainError("customer_limit cannot be negative", field="customer_limit")
         self._set_terms(commission_percent, customer_limit, allowed_services, inherited_branding)
 
+    def reconfiguration_conflict(
+        self,
+        customer_limit: int | None,
+        commission_percent: Decimal | None,
+        allowed_services: list[str] | None,
+        children: list[Reseller],
+    ) -> tuple[str, str] | None:
+        """Why new terms would take away what this reseller already uses (seed §11.2: a parent
+        changes a child's terms later, never below what the child already has): fewer places
+        than its open customers, or less than one of its own sub-resellers was given. Returns
+        the field and the reason."""
+        if customer_limit is not None and customer_limit < self.open_customers:
+            return "customer_limit", (
+                f"customer_limit {customer_limit} is below the {self.open_customers} customers "
+                "this reseller already has"
+            )
+        for child in children:
+            if (
+                commission_percent is not None
+                and child.commission_percent is not None
+                and child.commission_percent > commission_percent
+            ):
+                return "commission_percent", (
+                    f"sub-reseller {child.number} earns {child.commission_percent}%, more than "
+                    f"{commission_percent}%: lower its rate first"
+                )
+            if customer_limit is not None and (
+                child.customer_limit is None or child.customer_limit > customer_limit
+            ):
+                allowed = child.customer_limit or "any number of"
+                return "customer_limit", (
+                    f"sub-reseller {child.number} may have {allowed} customers, more than "
+                    f"{customer_limit}: lower its limit first"
+                )
+            if allowed_services is not None:
+                beyond = set(child.allowed_services or ()) - set(allowed_services)
+                if child.allowed_services is None or beyond:
+                    return "allowed_services", (
+                        f"sub-reseller {child.number} sells {sorted(beyond) or 'every service'},"
+                        " which these terms no longer allow: narrow its services first"
+                    )
+        return None
+
     def may_offer(self, service_type: str) -> bool:
         return self.allowed_services is None or service_type in self.allowed_services
 

@@ -106,6 +106,16 @@ def _requested_contact_type(store: Any, number: int) -> str:
     return name
 
 
+def _sub_reseller(store: Any, number: int) -> int:
+    """A new child of the reseller: its terms are the parent's side to change."""
+    from commands.partners.resellers import CreateSubReseller, create_sub_reseller
+
+    made = create_sub_reseller(
+        store, context(), CreateSubReseller(parent_reseller_id=number, name="Matrix child")
+    )
+    return int(json.loads(made.body)["reseller_id"])
+
+
 def _head(store: Any) -> int:
     return int(store.recorder.max_notification_id())
 
@@ -812,6 +822,14 @@ POLICY: dict[tuple[str, str], Any] = {
             "/reseller/api/sub-resellers",
             None,
             {"parent_reseller_id": n, "name": "Sub"},
+        ),
+    ),
+    ("PATCH", "/reseller/api/sub-resellers/{reseller_id}"): Scoped(
+        P.SUB_RESELLER_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/sub-resellers/{_sub_reseller(s, n)}",
+            None,
+            {"inherited_branding": True},
         ),
     ),
     ("GET", "/reseller/api/sub-resellers"): Scoped(

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Path, Response
 
-from api.deps import Context, ExactJSONRoute, Services, command_response
+from api.deps import Context, ExactJSONRoute, IfMatch, Services, command_response
 from api.schemas import PROBLEMS, ResellerOut
-from commands.partners.resellers import CreateSubReseller, create_sub_reseller, list_sub_resellers
+from commands.partners.resellers import (
+    CreateSubReseller,
+    ReconfigureSubReseller,
+    create_sub_reseller,
+    list_sub_resellers,
+    reconfigure_sub_reseller,
+)
 
 router = APIRouter(prefix="/reseller/api", tags=["resellers"], route_class=ExactJSONRoute)
 
@@ -24,3 +30,19 @@ def list_sub(
     context: Context, services: Services, reseller_id: int | None = None
 ) -> list[dict[str, Any]]:
     return list_sub_resellers(services.store, context, reseller_id)
+
+
+@router.patch("/sub-resellers/{reseller_id}", response_model=ResellerOut, responses=PROBLEMS)
+def reconfigure(
+    reseller_id: Annotated[int, Path(ge=1)],
+    command: ReconfigureSubReseller,
+    context: Context,
+    services: Services,
+    expected_version: IfMatch,
+) -> Response:
+    """Change a sub-reseller's terms (seed §11.2): commission percent, customer limit, allowed
+    services, branding inheritance. Within its parent's bounds; never below what it already
+    uses (409: more customers than the new limit, a sub-reseller of its own given more)."""
+    return command_response(
+        reconfigure_sub_reseller(services.store, context, reseller_id, command, expected_version)
+    )
