@@ -35,6 +35,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.ledger.calendar import WEEKENDS_ONLY, BusinessCalendar, add_business_days
 from domain.ledger.errors import DomainError, InvalidTransition
 from domain.ledger.ids import derived_id
 from domain.ledger.journal import (
@@ -107,24 +108,20 @@ def covered_period(frequency: str, first_day: date) -> tuple[date, date]:
     return date(year, month, 1), end
 
 
-def add_business_days(day: date, count: int) -> date:
-    """The `count`-th weekday after `day` (Monday-Friday; holidays are not modelled)."""
-    while count > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
+def dispute_window_end(statement_on: date, calendar: BusinessCalendar = WEEKENDS_ONLY) -> date:
+    return add_business_days(statement_on, DISPUTE_BUSINESS_DAYS, calendar)
 
 
-def dispute_window_end(statement_on: date) -> date:
-    return add_business_days(statement_on, DISPUTE_BUSINESS_DAYS)
-
-
-def payment_date(cycle: str, processing_day: int, statement_on: date) -> date:
+def payment_date(
+    cycle: str,
+    processing_day: int,
+    statement_on: date,
+    calendar: BusinessCalendar = WEEKENDS_ONLY,
+) -> date:
     first = parse_cycle(cycle)
     low, high = PAYMENT_WINDOW
     scheduled = first.replace(day=min(max(processing_day, low), high))
-    return max(scheduled, dispute_window_end(statement_on) + timedelta(days=1))
+    return max(scheduled, dispute_window_end(statement_on, calendar) + timedelta(days=1))
 
 
 # -- the schedule ---------------------------------------------------------------------------
@@ -381,8 +378,10 @@ class Payout(Aggregate):
         cycle: str,
         records: Sequence[tuple[UUID, str, Money]],
         now: datetime,
+        calendar: BusinessCalendar = WEEKENDS_ONLY,
     ) -> Payout:
-        """The cycle statement over the approved records (id, type, amount) found today."""
+        """The cycle statement over the approved records (id, type, amount) found today; the
+        dispute window and payment date count business days on `calendar`."""
         first = parse_cycle(cycle)
         if not is_payment_month(account.frequency, first):
             raise DomainError(f"{cycle} is not a {account.frequency} payment month", "period")
@@ -410,8 +409,8 @@ class Payout(Aggregate):
             period_end=end,
             prepared_on=today,
             prepared_at=now,
-            dispute_window_ends=dispute_window_end(today),
-            pay_on=payment_date(cycle, account.processing_day, today),
+            dispute_window_ends=dispute_window_end(today, calendar),
+            pay_on=payment_date(cycle, account.processing_day, today, calendar),
             currency=account.currency,
             opening_carried_forward=opening,
             lines=lines,
