@@ -33,6 +33,7 @@ from infra.privacy import (
     PersonalTextSealed,
     SubjectKeyring,
 )
+from projections.locks import SCHEMA_LOCK_KEY
 
 APPLICATION_NAME = "ledger"
 EVENTS_TABLE = f"{APPLICATION_NAME}_events"
@@ -147,9 +148,6 @@ def store_env(
         "POSTGRES_PRE_PING": "y",
         "CREATE_TABLE": "y",
     }
-
-
-SCHEMA_LOCK_KEY = 0x1ED6E4_0000
 
 
 def open_store(

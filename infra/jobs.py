@@ -56,11 +56,12 @@ class JobRuntime:
     database_url: str | None = None
     payout_policy: PayoutPolicy = PayoutPolicy()
     clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
+    """The jobs' one clock: every "now" and "today" of a job reads it."""
 
 
 def _context(request_id: str) -> RequestContext:
     return RequestContext(
-        principal=JOBS_PRINCIPAL, request_id=request_id, received_at=datetime.now(UTC)
+        principal=JOBS_PRINCIPAL, request_id=request_id, received_at=JobRuntime.clock()
     )
 
 
@@ -191,7 +192,7 @@ def accounts_with_emergency_credit() -> set[int]:
 
 def sweep_emergency_credit() -> int:
     """Record every due expiry; returns how many accounts were looked at."""
-    now = datetime.now(UTC)
+    now = JobRuntime.clock()
     numbers = accounts_with_emergency_credit()
     for number in sorted(numbers):
         try:
@@ -223,7 +224,7 @@ def sweep_commissions() -> int:
     commissions read model; each record's own state decides."""
     if JobRuntime.database_url is None:
         raise RuntimeError("jobs are not wired to a database (call start_jobs)")
-    today = datetime.now(UTC).date()
+    today = JobRuntime.clock().date()
     with psycopg.connect(JobRuntime.database_url) as conn:
         due = [
             row[0]
@@ -319,7 +320,7 @@ def generate_report(schedule_id: str, period_start: str, period_end: str) -> boo
             schedule,
             date.fromisoformat(period_start),
             date.fromisoformat(period_end),
-            datetime.now(UTC),
+            JobRuntime.clock(),
         )
     log.info("job.report_generated", schedule=schedule_id, period=period_start, stored=stored)
     return stored
@@ -330,7 +331,7 @@ def sweep_scheduled_reports(today: date | None = None) -> int:
     that already has its file is skipped by the job, so sweeping often is harmless."""
     if JobRuntime.database_url is None:
         raise RuntimeError("jobs are not wired to a database (call start_jobs)")
-    day = today or datetime.now(UTC).date()
+    day = today or JobRuntime.clock().date()
     with psycopg.connect(JobRuntime.database_url, autocommit=True) as conn:
         schedules = active_schedules(conn, MAX_SCHEDULES_PER_SWEEP)
     for schedule in schedules:
@@ -398,9 +399,12 @@ def start_jobs(
     database_url: str,
     broker: dramatiq.Broker,
     payout_policy: PayoutPolicy | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> None:
-    """Bind the actors to a broker and this process's store."""
+    """Bind the actors to a broker and this process's store (and clock, if not the system's)."""
     JobRuntime.store = store
+    if clock is not None:
+        JobRuntime.clock = staticmethod(clock)
     JobRuntime.database_url = database_url
     if payout_policy is not None:
         JobRuntime.payout_policy = payout_policy
