@@ -166,7 +166,7 @@ def reverse_payment(
         return list(accrue(store, customer, -amount, on, reversal))
     basis = load(store, basis_id, PaymentCommissions, "payment commissions")
     standing = [load(store, i, Commission, "commission") for i in basis.record_ids]
-    if basis.within_holding_period(on) and all(r.status == "pending" for r in standing):
+    if basis.reversal_outcome(on, [r.status for r in standing]) == "voided":
         for record in standing:
             record.void(f"{reversal} inside the holding period")
         remaining = basis.standing - amount

@@ -26,17 +26,20 @@ from commands.runner import CommandResult, Outcome, Store, fingerprint, run_comm
 from commands.store_access import exists, load
 from domain.access.roles import Permission
 from domain.catalogue.tariffs import Counter
-from domain.commissions.payouts import (
+from domain.commissions.payout_calendar import (
     STATEMENT_LAST_DAY,
-    Payout,
-    PayoutAccount,
     cycle_of,
     is_payment_month,
     parse_cycle,
-    payout_account_id,
-    payout_id,
-    settle,
 )
+from domain.commissions.payout_settlement import (
+    below_threshold,
+    credit_to_net,
+    reverse_charge_applies,
+    settle,
+    vat_country,
+)
+from domain.commissions.payouts import Payout, PayoutAccount, payout_account_id, payout_id
 from domain.commissions.records import Commission
 from domain.credit.credit_account import CreditAccount, credit_account_id
 from domain.ledger.errors import DomainError
@@ -352,22 +355,23 @@ def pay_payout(
         ids = [str(r.id) for r in included]
         gross = sum((r.commission_amount for r in included), Money.zero(reseller.currency))
         threshold: Money = payout.schedule["minimum_threshold"]
-        if gross < threshold:
+        if below_threshold(gross, threshold):
             payout.carry_forward(now, ids, excluded, gross)
             account.close_cycle(cycle, "carried_forward", gross, ids)
             return Outcome(changed, payout_view(payout), reseller.root_number, reseller_number)
 
         facts = reseller.tax_facts()
-        reverse_charge = facts["country"] != policy.isp_country and bool(facts["vat_id"])
-        vat_country = policy.isp_country if reverse_charge else facts["country"]
+        reverse_charge = reverse_charge_applies(
+            facts["country"], facts["vat_id"], policy.isp_country
+        )
+        charged_country = vat_country(facts["country"], reverse_charge, policy.isp_country)
         owed = Money.zero(reseller.currency)
         credit_account = None
         if payout.schedule["net_against_credit"]:
             credit_account = load(
                 store, credit_account_id(reseller_number), CreditAccount, "credit account"
             )
-            if credit_account.currency == reseller.currency:
-                owed = credit_account.balance
+            owed = credit_to_net(reseller.currency, credit_account.currency, credit_account.balance)
         payout_currency: str = payout.schedule["payment_currency"]
         rate = None
         if payout_currency != reseller.currency:
@@ -377,7 +381,7 @@ def pay_payout(
         settlement = settle(
             reseller_number,
             gross,
-            standard_rate(vat_country),
+            standard_rate(charged_country),
             reverse_charge,
             bool(facts["backup_withholding"]),
             owed,
@@ -403,7 +407,7 @@ def pay_payout(
             ids,
             excluded,
             settlement,
-            vat_country,
+            charged_country,
             invoice_number,
             payee,
             None if rate is None else rate["as_of"],

@@ -9,7 +9,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.commissions.payouts import COMMISSION_PAYABLE, settle
+from domain.commissions.payout_settlement import COMMISSION_PAYABLE, settle
 from domain.ledger.errors import DomainError
 from domain.ledger.journal import CASH, trial_balance
 from domain.ledger.money import Money, round_half_up
