@@ -28,6 +28,7 @@ from commands.commissions.accrual import clear_commission
 from commands.commissions.payouts import PayoutPolicy, advance_cycle
 from commands.commissions.periods import calculate_period
 from commands.credit.credit_account import expire_emergency_credit
+from commands.customers.directory import registered_customers
 from commands.errors import CommandError
 from commands.principal import Principal, RequestContext
 from domain.access.roles import Role
@@ -118,26 +119,11 @@ def _store() -> LedgerStore:
 
 
 def customers_of(reseller_number: int) -> list[str]:
-    """The customers to bill: read from the store's log, so nothing depends on a projection."""
-    store = _store()
-    found: list[str] = []
-    position = 0
-    while True:
-        notifications = store.recorder.select_notifications(
-            start=position,
-            limit=1000,
-            topics=topics_of(Customer.Registered),
-            inclusive_of_start=False,
-        )
-        if not notifications:
-            return found
-        for notification in notifications:
-            event = store.mapper.to_domain_event(notification)
-            if getattr(event, "reseller_number", None) == reseller_number:
-                found.append(str(event.originator_id))
-        position = notifications[-1].id
-        if len(found) > MAX_CUSTOMERS_PER_RUN:
-            raise RuntimeError("too many customers for one billing run")
+    """The customers to bill: read from the event store, so nothing depends on a projection."""
+    found = registered_customers(_store(), reseller_number, MAX_CUSTOMERS_PER_RUN)
+    if len(found) > MAX_CUSTOMERS_PER_RUN:
+        raise RuntimeError("too many customers for one billing run")
+    return [str(customer_id) for customer_id in found]
 
 
 def bill_one(customer_id: str, period_start: str, period_end: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from uuid import UUID
 
 from commands.commissions.accrual import commission_view, reseller_chain
 from commands.commissions.plans import PlanBook
+from commands.customers.directory import registered_customers
 from commands.errors import Unprocessable
 from commands.models import DATE_MAX, DATE_MIN, DATE_RANGE
 from commands.principal import RequestContext
@@ -51,12 +52,9 @@ from domain.customers.customer import Customer
 from domain.ledger.errors import DomainError
 from domain.ledger.ids import derived_id
 from domain.ledger.money import Money
-from domain.ledger.topics import topics_of
 from domain.partners.reseller import Reseller, reseller_id
 
-CUSTOMER_TOPICS = topics_of(Customer.Registered)
 MAX_CUSTOMERS = 100_000
-SCAN_PAGE = 1000
 FIXED_RATE = Decimal(100)
 """Fixed amounts are recorded as base = the amount at 100%, so base x rate = amount holds."""
 
@@ -78,19 +76,10 @@ def parse_period(value: str) -> tuple[date, date]:
 
 
 def customers_of(store: Store, reseller_number: int) -> list[UUID]:
-    """The reseller's customers, from the store's log (nothing depends on a projection)."""
-    found: list[UUID] = []
-    position = 0
-    while notifications := store.recorder.select_notifications(
-        start=position, limit=SCAN_PAGE, topics=CUSTOMER_TOPICS, inclusive_of_start=False
-    ):
-        for notification in notifications:
-            registered = store.mapper.to_domain_event(notification)
-            if getattr(registered, "reseller_number", None) == reseller_number:
-                found.append(registered.originator_id)
-        if len(found) > MAX_CUSTOMERS:
-            raise Unprocessable("too many customers for one calculation", field="reseller_id")
-        position = notifications[-1].id
+    """The reseller's customers, from the event store (nothing depends on a projection)."""
+    found = registered_customers(store, reseller_number, MAX_CUSTOMERS)
+    if len(found) > MAX_CUSTOMERS:
+        raise Unprocessable("too many customers for one calculation", field="reseller_id")
     return found
 
 
