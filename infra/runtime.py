@@ -19,12 +19,12 @@ from api.deps import ApiConfig, ApiServices
 from api.waiting import WaitLimits
 from commands.access.auth import AuthConfig, AuthServices
 from commands.access.tokens import IssueToken, issue_token
-from commands.commissions.accrual import configure_commissions
 from commands.commissions.disputes import DisputeConfig
 from commands.commissions.payouts import PayoutPolicy
 from commands.principal import Principal, RequestContext
 from domain.access.auth_policy import PasswordPolicy, SessionPolicy, ThrottlePolicy
 from domain.access.roles import Role
+from domain.commissions.payment_commissions import CommissionSettings
 from domain.commissions.statements import PartyDetails
 from infra.auth_store import (
     FernetBox,
@@ -162,12 +162,12 @@ def personal_data_master_key(s: Settings) -> bytes | None:
 
 
 def open_runtime(settings: Settings) -> Runtime:
-    configure_commissions(settings.commission_holding_days)
     url = settings.database_url or start_embedded(settings.data_dir)
     ensure_database(url)
     store = open_store(
         url,
         personal_data_key=personal_data_master_key(settings),
+        commission_settings=CommissionSettings(settings.commission_holding_days),
         keyring_pool_size=settings.keyring_pool_size,
         pool_size=settings.store_pool_size,
         max_overflow=settings.store_pool_max_overflow,

@@ -11,6 +11,7 @@ period is the day before `hold_until`; on `hold_until` the records clear.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,6 +24,26 @@ from domain.ledger.ids import derived_id
 from domain.ledger.money import Money
 
 MAX_REVERSALS = 100
+
+
+DEFAULT_HOLDING_DAYS = 30
+MAX_HOLDING_DAYS = 365
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionSettings:
+    """The ledger's commission configuration, fixed by whoever builds the store (infra, from
+    `LEDGER_COMMISSION_HOLDING_DAYS`) and read by the commands through the store."""
+
+    holding_days: int = DEFAULT_HOLDING_DAYS
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.holding_days <= MAX_HOLDING_DAYS:
+            raise ValueError(f"the commission holding period is 0-{MAX_HOLDING_DAYS} days")
+
+    @property
+    def holding_period(self) -> timedelta:
+        return timedelta(days=self.holding_days)
 
 
 def holding_ends(paid_on: date, recorded_on: date, holding: timedelta) -> date:
