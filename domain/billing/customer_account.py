@@ -23,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.ledger import accounts
 from domain.ledger.errors import DomainError
 from domain.ledger.ids import derived_id
 from domain.ledger.journal import JournalEntry, Posting, credit, debit
@@ -34,27 +35,27 @@ MAX_LINES = 200
 
 
 def receivable(reseller: int) -> str:
-    return f"assets:customer_receivable:{reseller}"
+    return accounts.customer_receivable(reseller)
 
 
 def revenue(reseller: int) -> str:
-    return f"income:services:{reseller}"
+    return accounts.services_revenue(reseller)
 
 
 def tax_payable(reseller: int) -> str:
-    return f"liabilities:tax_payable:{reseller}"
+    return accounts.tax_payable(reseller)
 
 
 def customer_credit(reseller: int) -> str:
-    return f"liabilities:customer_credit:{reseller}"
+    return accounts.customer_credit(reseller)
 
 
 def cash(reseller: int) -> str:
-    return f"assets:cash:{reseller}"
+    return accounts.reseller_cash(reseller)
 
 
 def chargebacks_receivable(reseller: int) -> str:
-    return f"assets:chargebacks_receivable:{reseller}"
+    return accounts.chargebacks_receivable(reseller)
 
 
 def customer_account_id(customer_id: UUID) -> UUID:

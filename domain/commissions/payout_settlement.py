@@ -10,27 +10,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from domain.ledger.errors import DomainError
-from domain.ledger.journal import (
+from domain.ledger.accounts import (
+    BACKUP_WITHHOLDING,
     CASH,
-    RESELLER_RECEIVABLE,
-    JournalEntry,
-    Posting,
-    credit,
-    debit,
-    reseller_account,
+    FX_CONVERSION,
+    VAT_INPUT,
+    VAT_OUTPUT,
+    commission_payable,
+    reseller_receivable,
 )
+from domain.ledger.errors import DomainError
+from domain.ledger.journal import JournalEntry, Posting, credit, debit
 from domain.ledger.money import Money, round_half_up
 from domain.ledger.tax import tax_on
 
 BACKUP_WITHHOLDING_RATE = Decimal(24)
-
-COMMISSION_PAYABLE = "liabilities:commission_payable"
-VAT_INPUT = "assets:vat_input"
-VAT_OUTPUT = "liabilities:vat_output"
-BACKUP_WITHHOLDING = "liabilities:backup_withholding"
-FX_CONVERSION = "equity:fx_conversion"
-"""A currency trading account: keeps a payout converted at payment time balanced per currency."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +78,11 @@ def settle(
         paid = round_half_up(left.amount * fx_rate, payout_currency)
 
     lines: list[Posting | None] = [
-        debit(reseller_account(COMMISSION_PAYABLE, reseller_number), gross),
+        debit(commission_payable(reseller_number), gross),
         _maybe(debit, VAT_INPUT, vat),
         _maybe(credit, VAT_OUTPUT, vat) if reverse_charge else None,
         _maybe(credit, BACKUP_WITHHOLDING, withheld),
-        _maybe(credit, reseller_account(RESELLER_RECEIVABLE, reseller_number), offset),
+        _maybe(credit, reseller_receivable(reseller_number), offset),
     ]
     if fx_rate is None:
         lines.append(_maybe(credit, CASH, left))
