@@ -20,22 +20,45 @@ from api.deps import ApiServices
 from api.openapi_exact import install_exact_openapi
 from api.problems import install_problem_handlers, problem
 from api.routers import health
-from api.routers.access import auth, users
+from api.routers.access import (
+    activity,
+    password,
+    roles,
+    security_settings,
+    sessions,
+    tokens,
+    two_factor,
+    users,
+)
 from api.routers.audit import trail as audit
 from api.routers.billing import billing
+from api.routers.commissions import (
+    calculations,
+    commission_statements,
+    consolidated,
+    fx_rates,
+    nec_statements,
+    payout_schedule,
+    payouts,
+    tax_profile,
+    vat_statements,
+)
 from api.routers.commissions import disputes as dispute_routes
-from api.routers.commissions import payouts, statements
 from api.routers.commissions import plans as commission_plans
 from api.routers.credit import credit_account as credit
-from api.routers.customers import customers
+from api.routers.customers import contact_types, contacts, customers
 from api.routers.customers import erasure as privacy
 from api.routers.notifications import broadcasts
 from api.routers.notifications import centre as notifications
 from api.routers.notifications import preferences as notification_preferences
-from api.routers.partners import resellers
+from api.routers.partners import resellers, sub_resellers
 from api.routers.reporting import reports
-from api.routers.support import desk as support
-from api.routers.support import knowledge_base, tickets
+from api.routers.support import categories as support_categories
+from api.routers.support import communications as support_communications
+from api.routers.support import desk_settings, knowledge_base, tickets
+from api.routers.support import metrics as support_metrics
+from api.routers.support import queue as support_queue
+from api.routers.support import report as support_report
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger(__name__)
@@ -122,24 +145,49 @@ def create_app(services: ApiServices) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_body_bytes=services.config.max_body_bytes)
     # Before billing's routes, so /commissions/consolidated never reads as a commission id.
     app.include_router(commission_plans.router)
+    app.include_router(calculations.router)
+    app.include_router(consolidated.router)
     # payouts before billing: its fixed /commissions/... paths must win over any {id} route.
     for module in (
         health,
-        auth,
+        sessions,
+        password,
+        two_factor,
         resellers,
+        tokens,
+        sub_resellers,
         customers,
+        contacts,
+        contact_types,
         credit,
+        payout_schedule,
+        tax_profile,
+        fx_rates,
         payouts,
+        commission_statements,
         billing,
         users,
+        security_settings,
+        roles,
+        activity,
         audit,
-        statements,
+        nec_statements,
+        vat_statements,
     ):
         app.include_router(module.router)
     app.include_router(privacy.router)
     app.include_router(reports.router)
     app.include_router(dispute_routes.router)
-    for support_module in (tickets, support, knowledge_base):
+    for support_module in (
+        tickets,
+        support_queue,
+        desk_settings,
+        support_categories,
+        support_metrics,
+        support_report,
+        support_communications,
+        knowledge_base,
+    ):
         app.include_router(support_module.router)
     app.include_router(notifications.router)
     app.include_router(broadcasts.router)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote_to_bytes
@@ -174,4 +175,21 @@ def refuse_path_params(path_params: dict[str, Any]) -> None:
         if reason:
             raise RequestValidationError(
                 [{"type": "value_error", "loc": ("path", name), "msg": reason, "input": None}]
+            )
+
+
+def refuse_unknown_query(sent: Iterable[str], known: frozenset[str]) -> None:
+    """A 422 naming the first query parameter the route does not take: a misspelt or
+    unsupported filter must never be ignored silently (it would widen the answer)."""
+    for name in sent:
+        if name not in known:
+            raise RequestValidationError(
+                [
+                    {
+                        "type": "extra_forbidden",
+                        "loc": ("query", name),
+                        "msg": "unknown query parameter",
+                        "input": None,
+                    }
+                ]
             )

@@ -11,12 +11,13 @@ from uuid import UUID
 
 import structlog
 from fastapi import Depends, Header, HTTPException, Query, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from psycopg import Connection
 from psycopg_pool import ConnectionPool
 from starlette.responses import Response
 
-from api.boundary import parse_json_body, refuse_path_params
+from api.boundary import parse_json_body, refuse_path_params, refuse_unknown_query
 from api.client_address import FORWARDED_FOR, IPNetwork, client_address
 from api.waiting import RETRY_AFTER_S as WAIT_RETRY_AFTER_S
 from api.waiting import LazyConnection, PositionWaiters, TooManyWaiters, WaitLimits
@@ -279,6 +280,14 @@ def _is_json(content_type: str | None) -> bool:
     )
 
 
+def query_names(dependant: Dependant) -> frozenset[str]:
+    """Every query parameter a route takes, its dependencies' included."""
+    names = {field.alias for field in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= query_names(dependency)
+    return frozenset(names)
+
+
 class ExactJSONRoute(APIRoute):
     """Parses JSON numbers as Decimal, so an amount like 99.99 is never a float on the way in,
     and refuses a body that is not JSON (saying where) or holds text no store can keep."""
@@ -286,10 +295,12 @@ class ExactJSONRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         takes_body = self.body_field is not None
+        known_query = query_names(self.dependant)
 
         async def exact_handler(request: Request) -> Response:
             exact = _DecimalRequest(request.scope, request.receive)
             refuse_path_params(exact.path_params)
+            refuse_unknown_query(exact.query_params.keys(), known_query)
             json_body = takes_body and _is_json(exact.headers.get("content-type"))
             if json_body and await exact.body():
                 await exact.json()  # a refusal here is a 422 naming where

@@ -23,7 +23,7 @@ import structlog
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.brokers.stub import StubBroker
 
-from commands.billing.billing import BillingPeriod, bill_customer
+from commands.billing.invoicing import BillingPeriod, bill_customer
 from commands.commissions.accrual import clear_commission
 from commands.commissions.payouts import PayoutPolicy, advance_cycle
 from commands.commissions.periods import calculate_period
@@ -40,7 +40,7 @@ from domain.reporting.schedule import previous_period
 from infra.event_store import LedgerStore
 from projections.commissions.payouts import approved_commission_ids, resellers_with_payout_work
 from projections.reporting.report_files import generate_for_period
-from projections.reporting.reports import active_schedules, schedule_by_id
+from projections.reporting.schedules import active_schedules, schedule_by_id
 
 log = structlog.get_logger(__name__)
 

@@ -13,8 +13,8 @@ from commands.errors import Unprocessable
 from commands.models import CommandModel, MediaType, UploadFilename
 from commands.principal import Principal
 from commands.runner import Store
+from domain.support.attachments import Attachment
 from domain.support.desk import SupportCategories, SupportDesk, categories_id, desk_id
-from domain.support.tickets import Attachment
 
 MAX_ATTACHMENT_BYTES = 32_768
 """Largest attachment (decoded); the base64 request must also fit LEDGER_MAX_BODY_BYTES."""

@@ -35,14 +35,14 @@ from domain.access.roles import Permission
 from domain.customers.customer import Customer
 from domain.ledger.personal import reveal
 from domain.support import sla
-from domain.support.tickets import (
+from domain.support.ticket_terms import (
     MAX_ATTACHMENTS_PER_MESSAGE,
     MAX_SUBJECT,
     MAX_TEXT,
     PRIORITIES,
     STATUSES,
-    Ticket,
 )
+from domain.support.tickets import Ticket
 
 TicketStatus = Literal[
     "new", "assigned", "in_progress", "pending_customer", "escalated", "resolved", "closed"

@@ -17,100 +17,33 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.ledger import accounts
+from domain.billing.allocation import allocate_oldest_first
+from domain.billing.ledger_accounts import (
+    cash,
+    chargebacks_receivable,
+    customer_credit,
+    receivable,
+    revenue,
+    tax_payable,
+)
 from domain.ledger.errors import DomainError
 from domain.ledger.ids import derived_id
 from domain.ledger.journal import JournalEntry, Posting, credit, debit
-from domain.ledger.money import Money, round_half_up
+from domain.ledger.money import Money
 from domain.ledger.tax import tax_on
 
 PAYMENT_METHODS = ("card", "bank_transfer", "cash", "wallet", "crypto")
 MAX_LINES = 200
 
 
-def receivable(reseller: int) -> str:
-    return accounts.customer_receivable(reseller)
-
-
-def revenue(reseller: int) -> str:
-    return accounts.services_revenue(reseller)
-
-
-def tax_payable(reseller: int) -> str:
-    return accounts.tax_payable(reseller)
-
-
-def customer_credit(reseller: int) -> str:
-    return accounts.customer_credit(reseller)
-
-
-def cash(reseller: int) -> str:
-    return accounts.reseller_cash(reseller)
-
-
-def chargebacks_receivable(reseller: int) -> str:
-    return accounts.chargebacks_receivable(reseller)
-
-
 def customer_account_id(customer_id: UUID) -> UUID:
     return derived_id("customer-account", customer_id)
-
-
-def allocate_oldest_first(
-    amount: Money, open_items: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], Money]:
-    """Settle open items oldest first (by issue date, then number); returns the allocations
-    and what is left over. Never allocates more than an item's outstanding amount."""
-    allocations = []
-    left = amount
-    for item in sorted(open_items, key=lambda i: (i["issued_on"], i["number"])):
-        if left.is_zero:
-            break
-        outstanding: Money = item["outstanding"]
-        if not outstanding.is_positive:
-            continue
-        applied = outstanding if outstanding <= left else left
-        allocations.append({"invoice_id": item["invoice_id"], "amount": applied})
-        left = left - applied
-    return allocations, left
-
-
-QUANTITY_PLACES = 4
-"""Quantities (e.g. the prorated share of a month, 30/31) are shown and recorded at 4 decimal
-places, rounded half-up; the line's net is computed from the exact quantity, so no money
-amount depends on this presentation."""
-
-
-def shown_quantity(quantity: Decimal | str) -> str:
-    """A quantity at the stated precision (`QUANTITY_PLACES`): 30/31 -> "0.9677", 1 -> "1.0000"."""
-    exact = Decimal(str(quantity))
-    return str(exact.quantize(Decimal(1).scaleb(-QUANTITY_PLACES), rounding=ROUND_HALF_UP))
-
-
-def price_line(
-    description: str, quantity: Decimal, unit_price: Money, rate: Decimal, service_id: str | None
-) -> dict[str, Any]:
-    """One invoice line: net = quantity x unit price and its tax, each rounded half-up once
-    (from the exact quantity; the quantity itself is recorded at `QUANTITY_PLACES`)."""
-    if not description.strip() or len(description) > 300:
-        raise DomainError("a line needs a description of 1-300 characters", field="lines")
-    if quantity <= 0:
-        raise DomainError("a line's quantity must be positive", field="lines")
-    net = round_half_up(quantity * unit_price.amount, unit_price.currency)
-    return {
-        "description": description.strip(),
-        "quantity": shown_quantity(quantity),
-        "unit_price": unit_price,
-        "net": net,
-        "tax": tax_on(net, rate),
-        "service_id": service_id,
-    }
 
 
 class CustomerAccount(Aggregate):

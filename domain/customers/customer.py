@@ -39,6 +39,53 @@ def _text(value: str | None, field: str, max_length: int) -> str | None:
     return value or None
 
 
+PROFILE_FIELDS = (
+    "customer_type",
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "phone",
+    "address",
+    "city",
+)
+"""The seed's §3.2 step-1 fields: what a profile edit may change."""
+PERSONAL_PROFILE_FIELDS = frozenset(PROFILE_FIELDS) - {"customer_type", "city"}
+"""Encrypted under the customer's own key, erased with it."""
+
+
+def validated_profile(fields: dict[str, str | None]) -> dict[str, str | None]:
+    """A whole profile, trimmed and checked: the rules for registering and for every edit."""
+    customer_type = fields["customer_type"]
+    if customer_type not in CUSTOMER_TYPES:
+        raise DomainError("customer_type must be 'person' or 'company'", field="customer_type")
+    first_name = _text(fields["first_name"], "first_name", 100)
+    last_name = _text(fields["last_name"], "last_name", 100)
+    company_name = _text(fields["company_name"], "company_name", 200)
+    if customer_type == "person" and not (first_name and last_name):
+        raise DomainError("a person needs first_name and last_name", field="last_name")
+    if customer_type == "company" and not (company_name or last_name):
+        raise DomainError("a company needs company_name", field="company_name")
+    email = _text(fields["email"], "email", 254)
+    if email is not None:
+        email = email.lower()
+        if not EMAIL_PATTERN.match(email):
+            raise DomainError("email is not a valid address", field="email")
+    phone = _text(fields["phone"], "phone", 20)
+    if phone is not None and not PHONE_PATTERN.match(phone):
+        raise DomainError("phone must be digits, spaces, ()- and an optional +", field="phone")
+    return {
+        "customer_type": customer_type,
+        "first_name": first_name,
+        "last_name": last_name,
+        "company_name": company_name,
+        "email": email,
+        "phone": phone,
+        "address": _text(fields["address"], "address", 300),
+        "city": _text(fields["city"], "city", 100),
+    }
+
+
 class Customer(Aggregate):
     class Registered(Aggregate.Created):
         reseller_number: int
@@ -104,23 +151,18 @@ class Customer(Aggregate):
         city: str | None,
         portal_credentials_requested: bool,
     ) -> Customer:
-        if customer_type not in CUSTOMER_TYPES:
-            raise DomainError("customer_type must be 'person' or 'company'", field="customer_type")
-        first_name = _text(first_name, "first_name", 100)
-        last_name = _text(last_name, "last_name", 100)
-        company_name = _text(company_name, "company_name", 200)
-        if customer_type == "person" and not (first_name and last_name):
-            raise DomainError("a person needs first_name and last_name", field="last_name")
-        if customer_type == "company" and not (company_name or last_name):
-            raise DomainError("a company needs company_name", field="company_name")
-        email = _text(email, "email", 254)
-        if email is not None:
-            email = email.lower()
-            if not EMAIL_PATTERN.match(email):
-                raise DomainError("email is not a valid address", field="email")
-        phone = _text(phone, "phone", 20)
-        if phone is not None and not PHONE_PATTERN.match(phone):
-            raise DomainError("phone must be digits, spaces, ()- and an optional +", field="phone")
+        profile = validated_profile(
+            {
+                "customer_type": customer_type,
+                "first_name": first_name,
+                "last_name": last_name,
+                "company_name": company_name,
+                "email": email,
+                "phone": phone,
+                "address": address,
+                "city": city,
+            }
+        )
         # The id is the data subject of the customer's personal data, so it is known up front.
         customer_id = uuid4()
         return cls._create(
@@ -129,16 +171,65 @@ class Customer(Aggregate):
             reseller_number=reseller_number,
             tenant_number=tenant_number,
             portal_id=portal_id,
-            customer_type=customer_type,
-            first_name=personal(customer_id, first_name),
-            last_name=personal(customer_id, last_name),
-            company_name=personal(customer_id, company_name),
-            email=personal(customer_id, email),
-            phone=personal(customer_id, phone),
-            address=personal(customer_id, _text(address, "address", 300)),
-            city=_text(city, "city", 100),
+            customer_type=profile["customer_type"],
+            first_name=personal(customer_id, profile["first_name"]),
+            last_name=personal(customer_id, profile["last_name"]),
+            company_name=personal(customer_id, profile["company_name"]),
+            email=personal(customer_id, profile["email"]),
+            phone=personal(customer_id, profile["phone"]),
+            address=personal(customer_id, profile["address"]),
+            city=profile["city"],
             portal_credentials_requested=portal_credentials_requested,
         )
+
+    def profile(self) -> dict[str, str | None]:
+        """The current profile as plain values (personal ones decrypted, or None once erased)."""
+        values: dict[str, str | None] = {}
+        for name in PROFILE_FIELDS:
+            value = getattr(self, name)
+            values[name] = value.text if isinstance(value, PersonalText) else value
+        return values
+
+    class ProfileChanged(Aggregate.Event):
+        """A correction of the profile: `changes` maps each changed field to [before, after]
+        (personal values encrypted under the customer's key, like at registration)."""
+
+        changes: dict[str, list[PersonalText | str | None]]
+
+    @event(ProfileChanged)
+    def _change_profile(self, changes: dict[str, list[PersonalText | str | None]]) -> None:
+        for name, (_, after) in changes.items():
+            setattr(self, name, after)
+
+    def change_profile(self, edits: dict[str, str | None]) -> list[str]:
+        """Apply the edited fields (a None clears one); the profile as a whole must stay valid.
+        Returns the fields that changed: none means no event (the edit asked for what is)."""
+        unknown = sorted(set(edits) - set(PROFILE_FIELDS))
+        if unknown:
+            raise DomainError(f"{unknown[0]} is not a profile field", field=unknown[0])
+        if self.personal_data_erased:
+            raise InvalidTransition(
+                "the customer's personal data was erased: its profile can't be edited",
+                field="customer_id",
+            )
+        if self.status == "inactive":
+            raise InvalidTransition(
+                "the customer is inactive (closed for good): its profile can't be edited",
+                field="status",
+            )
+        current = self.profile()
+        wanted = validated_profile({**current, **edits})
+        changes: dict[str, list[PersonalText | str | None]] = {}
+        for name in PROFILE_FIELDS:
+            if wanted[name] == current[name]:
+                continue
+            if name in PERSONAL_PROFILE_FIELDS:
+                changes[name] = [personal(self.id, current[name]), personal(self.id, wanted[name])]
+            else:
+                changes[name] = [current[name], wanted[name]]
+        if changes:
+            self._change_profile(changes)
+        return list(changes)
 
     class StatusChanged(Aggregate.Event):
         from_status: str

@@ -14,7 +14,7 @@ from domain.ledger.errors import DomainError
 from domain.ledger.ids import derived_id
 from domain.support.business_hours import BusinessCalendar
 from domain.support.sla import DEFAULT_TARGETS_MINUTES, MAX_TARGET_MINUTES
-from domain.support.tickets import BASE_CATEGORIES, PRIORITIES
+from domain.support.ticket_terms import BASE_CATEGORIES, PRIORITIES
 
 MAX_RULES = 50
 MAX_EXTRA_CATEGORIES = 200

@@ -11,7 +11,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.ledger.errors import DomainError
-from domain.support.tickets import text
+from domain.support.ticket_terms import text
 
 KINDS = (
     "article",

@@ -18,7 +18,7 @@ from domain.support.business_hours import (
     add_business_seconds,
     business_seconds,
 )
-from domain.support.tickets import PRIORITIES
+from domain.support.ticket_terms import PRIORITIES
 
 FIRST_RESPONSE = "first_response"
 RESOLUTION = "resolution"

@@ -16,10 +16,7 @@ customer), each with attachments recorded with their SHA-256. Instants come in a
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -27,43 +24,24 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.ledger.errors import DomainError, InvalidTransition
-from domain.ledger.ids import derived_id
 from domain.ledger.personal import PersonalText
-
-STATUSES = (
-    "new",
-    "assigned",
-    "in_progress",
-    "pending_customer",
-    "escalated",
-    "resolved",
-    "closed",
+from domain.support.attachments import Attachment
+from domain.support.ticket_terms import (
+    AUTHOR_KINDS,
+    ISP_LEVELS,
+    MAX_ARTICLES,
+    MAX_ATTACHMENTS,
+    MAX_ATTACHMENTS_PER_MESSAGE,
+    MAX_MESSAGES,
+    MAX_SUBJECT,
+    OPEN_STATUSES,
+    PRIORITIES,
+    SATISFACTION,
+    SOURCES,
+    VISIBILITIES,
+    next_level,
+    text,
 )
-"""The seed's Ticket Status terms: New, Assigned, In Progress, Pending Customer, Escalated,
-Resolved, Closed."""
-PRIORITIES = ("emergency", "urgent", "high", "medium", "low")
-"""The seed's Priority Levels: Emergency, Urgent, High, Medium, Low."""
-BASE_CATEGORIES = (
-    "technical",
-    "billing_inquiry",
-    "service_request",
-    "complaint_feedback",
-    "emergency",
-)
-"""Seed §9.1's ticket categories; the master ISP may add more (`desk.SupportCategories`)."""
-LEVELS = ("level_1", "level_2", "level_3", "emergency")
-ISP_LEVELS = frozenset({"level_3", "emergency"})
-SOURCES = ("customer", "reseller", "internal")
-AUTHOR_KINDS = ("customer", "support", "isp")
-VISIBILITIES = ("public", "internal")
-OPEN_STATUSES = frozenset(STATUSES) - {"resolved", "closed"}
-MAX_SUBJECT = 200
-MAX_TEXT = 10_000
-MAX_MESSAGES = 500
-MAX_ATTACHMENTS_PER_MESSAGE = 3
-MAX_ATTACHMENTS = 20
-MAX_ARTICLES = 20
-SATISFACTION = range(1, 6)
 
 _NEXT_STATUS_OK: dict[str, frozenset[str]] = {
     "in_progress": frozenset({"new", "assigned", "pending_customer", "escalated"}),
@@ -72,55 +50,10 @@ _NEXT_STATUS_OK: dict[str, frozenset[str]] = {
 }
 
 
-def text(value: str, field: str, limit: int = MAX_TEXT) -> str:
-    value = value.strip()
-    if not value or len(value) > limit:
-        raise DomainError(f"{field} must be 1-{limit} characters", field=field)
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    """A file as uploaded; the events record its SHA-256 next to the bytes."""
-
-    filename: str
-    content_type: str
-    content: bytes
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.content).hexdigest()
-
-    def record(
-        self, ticket_id: UUID, message_id: UUID, field: str, max_bytes: int
-    ) -> dict[str, Any]:
-        if not self.content:
-            raise DomainError("an attachment may not be empty", field=f"{field}content_base64")
-        if len(self.content) > max_bytes:
-            raise DomainError(
-                f"an attachment is at most {max_bytes} bytes", field=f"{field}content_base64"
-            )
-        return {
-            "attachment_id": str(
-                derived_id("ticket-attachment", ticket_id, message_id, self.sha256)
-            ),
-            "filename": self.filename,
-            "content_type": self.content_type,
-            "size_bytes": len(self.content),
-            "sha256": self.sha256,
-            "content_base64": base64.b64encode(self.content).decode("ascii"),
-        }
-
-
 def _personal(customer: tuple[str, str] | None, value: str) -> PersonalText | str:
     """A customer's ticket text is the customer's personal data (encrypted with their key,
     erased with them); an internal ticket's is not."""
     return value if customer is None else PersonalText(UUID(customer[0]), value)
-
-
-def next_level(level: str) -> str | None:
-    index = LEVELS.index(level)
-    return LEVELS[index + 1] if index + 1 < len(LEVELS) else None
 
 
 class Ticket(Aggregate):

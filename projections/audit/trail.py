@@ -56,6 +56,7 @@ PERSONAL_FIELDS = frozenset(
         "first_name",
         "last_name",
         "company_name",
+        "contact_name",
         "email",
         "phone",
         "address",

@@ -72,6 +72,34 @@ def _status_changed(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> 
     )
 
 
+def _profile_changed(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    changes: dict[str, list[Any]] = e.data["changes"]
+    changed = [name for name in PROFILE_COLUMNS if name in changes]
+    assignments = [
+        pgsql.SQL("{} = {}").format(pgsql.Identifier(name), pgsql.Placeholder(name))
+        for name in changed
+    ]
+    params: dict[str, Any] = {name: changes[name][1] for name in changed}
+    params |= {"version": e.version, "at": e.timestamp, "id": e.aggregate_id}
+    cur.execute(
+        pgsql.SQL(
+            "UPDATE {}.customers SET {}version = %(version)s, updated_at = %(at)s"
+            " WHERE customer_id = %(id)s"
+        ).format(schema, pgsql.SQL("").join(a + pgsql.SQL(", ") for a in assignments)),
+        params,
+    )
+
+
+PROFILE_COLUMNS = (
+    "customer_type",
+    "first_name",
+    "last_name",
+    "company_name",
+    "email",
+    "phone",
+    "address",
+    "city",
+)
 PERSONAL_COLUMNS = ("first_name", "last_name", "company_name", "email", "phone", "address")
 
 
@@ -92,9 +120,28 @@ def _personal_data_erased(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelop
     )
 
 
+def _service_added(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    cur.execute(
+        pgsql.SQL(
+            "INSERT INTO {}.customer_services (service_id, customer_id, service_type, status)"
+            " VALUES (%s, %s, %s, 'pending')"
+        ).format(schema),
+        (e.aggregate_id, e.data["customer_id"], e.data["service_type"]),
+    )
+
+
+def _service_status_changed(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    cur.execute(
+        pgsql.SQL("UPDATE {}.customer_services SET status = %s WHERE service_id = %s").format(
+            schema
+        ),
+        (e.data["to_status"], e.aggregate_id),
+    )
+
+
 class CustomersProjector(Projector):
     name = "customers"
-    tables = (("customers", "customer_id"),)
+    tables = (("customers", "customer_id"), ("customer_services", "service_id"))
     ddl = (
         "CREATE TABLE IF NOT EXISTS {schema}.customers ("
         " customer_id uuid PRIMARY KEY, tenant bigint NOT NULL, reseller_id bigint NOT NULL,"
@@ -104,12 +151,34 @@ class CustomersProjector(Projector):
         " created_at timestamptz NOT NULL, updated_at timestamptz NOT NULL)",
         "CREATE INDEX IF NOT EXISTS customers_reseller_status"
         " ON {schema}.customers (reseller_id, status, created_at, customer_id)",
+        "CREATE INDEX IF NOT EXISTS customers_reseller_city"
+        " ON {schema}.customers (reseller_id, lower(city))",
+        "CREATE TABLE IF NOT EXISTS {schema}.customer_services ("
+        " service_id uuid PRIMARY KEY, customer_id uuid NOT NULL, service_type text NOT NULL,"
+        " status text NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS customer_services_type"
+        " ON {schema}.customer_services (service_type, customer_id) WHERE status <> 'terminated'",
     )
     handlers: ClassVar[dict[str, Handler]] = {
         "Customer.Registered": _registered,
         "Customer.StatusChanged": _status_changed,
+        "Customer.ProfileChanged": _profile_changed,
         "Customer.PersonalDataErased": _personal_data_erased,
+        "CustomerService.Added": _service_added,
+        "CustomerService.StatusChanged": _service_status_changed,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFilters:
+    """The list's filters (seed §3.1); None means any."""
+
+    status: str | None = None
+    search: str | None = None
+    portal_id: str | None = None
+    city: str | None = None
+    service_type: str | None = None
+    """Customers with a service of this type that is not terminated."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,19 +194,34 @@ def _escape_like(text: str) -> str:
 def list_customers(
     conn: Connection[Any],
     reseller_id: int,
-    status: str | None,
-    search: str | None,
+    filters: CustomerFilters,
     limit: int,
     offset: int,
     only: list[str] | None = None,
 ) -> CustomerPage:
     """One page of a reseller's customers; `only` limits them to these ids or Portal IDs."""
     schema = pgsql.Identifier(CustomersProjector.live_schema())
-    where = [pgsql.SQL("reseller_id = %(reseller)s")]
+    where: list[pgsql.Composable] = [pgsql.SQL("reseller_id = %(reseller)s")]
     params: dict[str, Any] = {"reseller": reseller_id, "limit": limit, "offset": offset}
-    if status is not None:
+    search = filters.search
+    if filters.status is not None:
         where.append(pgsql.SQL("status = %(status)s"))
-        params["status"] = status
+        params["status"] = filters.status
+    if filters.portal_id is not None:
+        where.append(pgsql.SQL("portal_id = %(portal_id)s"))
+        params["portal_id"] = filters.portal_id.upper()
+    if filters.city is not None:
+        where.append(pgsql.SQL("lower(city) = lower(%(city)s)"))
+        params["city"] = filters.city.strip()
+    if filters.service_type is not None:
+        where.append(
+            pgsql.SQL(
+                "EXISTS (SELECT 1 FROM {}.customer_services s WHERE s.customer_id ="
+                " customers.customer_id AND s.service_type = %(service_type)s"
+                " AND s.status <> 'terminated')"
+            ).format(schema)
+        )
+        params["service_type"] = filters.service_type
     if only:
         where.append(pgsql.SQL("(customer_id::text = ANY(%(only)s) OR portal_id = ANY(%(only)s))"))
         params["only"] = only

@@ -19,7 +19,7 @@ from fpdf import FPDF
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from projections.reporting.reports import Report
+from projections.reporting.report_model import Report
 
 TOTAL = "TOTAL"
 MEDIA_TYPES = {

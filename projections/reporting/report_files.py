@@ -15,7 +15,9 @@ from psycopg import Connection
 
 from projections.locks import REPORT_FILES_TABLES_LOCK_KEY
 from projections.reporting.exports import export
-from projections.reporting.reports import ReportQuery, build_report, reseller_info
+from projections.reporting.metrics import reseller_info
+from projections.reporting.report_builders import build_report
+from projections.reporting.report_model import ReportQuery
 
 MAX_FILES_LISTED = 200
 DDL = (

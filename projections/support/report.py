@@ -12,7 +12,8 @@ from psycopg import Connection
 from psycopg import sql as pgsql
 from psycopg.rows import dict_row
 
-from projections.reporting.reports import Column, Report, ReportQuery, ResellerInfo
+from projections.reporting.metrics import ResellerInfo
+from projections.reporting.report_model import Column, Report, ReportQuery
 from projections.support.queries import OPEN, _schema, _seconds
 
 PRIORITIES = ("emergency", "urgent", "high", "medium", "low")

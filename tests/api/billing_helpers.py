@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from commands.billing.billing import month_of
+from commands.billing.cycles import month_of
 
 TODAY = date.today()
 NEXT_MONTH = month_of((TODAY.replace(day=1) + timedelta(days=32)).replace(day=1))

@@ -20,7 +20,7 @@ import pytest
 
 from commands.access.tokens import IssueToken, issue_token
 from commands.access.users import SecuritySettings, change_security_settings
-from commands.billing.billing import month_of
+from commands.billing.cycles import month_of
 from commands.customers.customers import CreateCustomer, create_customer
 from domain.access.roles import ROLE_PERMISSIONS, Permission, Role
 from tests.api.auth_helpers import PASSWORD, client_from, fresh_ip
@@ -70,6 +70,40 @@ def _closed_customer(store: Any, number: int) -> str:
 
 def _projected_customer_url(store: Any, number: int) -> str:
     return f"/reseller/api/customers/{_customer(store, number)['customer_id']}"
+
+
+def _contact_type(store: Any) -> str:
+    from commands.customers.contacts import DefineContactType, define_contact_type
+
+    name = f"matrix_{uuid.uuid4().hex[:8]}"
+    define_contact_type(store, context(), DefineContactType(name=name, label="Matrix"))
+    return name
+
+
+def _contact(store: Any, number: int) -> str:
+    """A customer's contacts URL with one contact: `.../contacts/{contact_id}`."""
+    from commands.customers.contacts import SetContact, set_contact
+
+    customer = _customer(store, number)["customer_id"]
+    added = set_contact(
+        store,
+        context(),
+        uuid.UUID(customer),
+        None,
+        SetContact(contact_type=_contact_type(store), name="M"),
+    )
+    contact = json.loads(added.body)["items"][0]["contact_id"]
+    return f"/reseller/api/customers/{customer}/contacts/{contact}"
+
+
+def _requested_contact_type(store: Any, number: int) -> str:
+    from commands.customers.contacts import RequestContactType, request_contact_type
+
+    name = f"matrix_{uuid.uuid4().hex[:8]}"
+    request_contact_type(
+        store, context(), RequestContactType(name=name, label="Matrix", reseller_id=number)
+    )
+    return name
 
 
 def _head(store: Any) -> int:
@@ -160,7 +194,7 @@ def _service(store: Any, number: int, active: bool = False) -> tuple[str, str]:
 
 
 def _invoice(store: Any, number: int) -> tuple[str, str]:
-    from commands.billing.billing import BillingPeriod, bill_customer
+    from commands.billing.invoicing import BillingPeriod, bill_customer
 
     customer, _ = _service(store, number, active=True)
     billed = bill_customer(
@@ -173,7 +207,7 @@ def _invoice(store: Any, number: int) -> tuple[str, str]:
 
 
 def _customer_with_credit(store: Any, number: int) -> str:
-    from commands.billing.billing import CustomerPayment, record_customer_payment
+    from commands.billing.payments import CustomerPayment, record_customer_payment
 
     customer = _customer(store, number)["customer_id"]
     record_customer_payment(
@@ -230,7 +264,7 @@ def _increase_request(store: Any, number: int) -> str:
 
 
 def _cleared_commission(store: Any, number: int) -> str:
-    from commands.billing.billing import CustomerPayment, record_customer_payment
+    from commands.billing.payments import CustomerPayment, record_customer_payment
     from commands.commissions.accrual import clear_commission
 
     customer = _customer(store, number)["customer_id"]
@@ -309,7 +343,7 @@ def _next_plan(number: int) -> dict[str, Any]:
 
 
 def _paid_customer(store: Any, number: int) -> tuple[str, str]:
-    from commands.billing.billing import CustomerPayment, record_customer_payment
+    from commands.billing.payments import CustomerPayment, record_customer_payment
 
     customer = _customer(store, number)["customer_id"]
     payment_id = f"m{uuid.uuid4().hex[:12]}"
@@ -391,6 +425,61 @@ POLICY: dict[tuple[str, str], Any] = {
     ("GET", "/reseller/api/customers/{customer_id}"): Scoped(
         P.CUSTOMER_VIEW,
         lambda s, n: (_projected_customer_url(s, n), {"wait_for_position": _head(s)}, None),
+    ),
+    ("GET", "/reseller/api/customers/{customer_id}/contacts"): Scoped(
+        P.CUSTOMER_VIEW, lambda s, n: (f"{_projected_customer_url(s, n)}/contacts", None, None)
+    ),
+    ("POST", "/reseller/api/customers/{customer_id}/contacts"): Scoped(
+        P.CUSTOMER_EDIT,
+        lambda s, n: (
+            f"{_projected_customer_url(s, n)}/contacts",
+            None,
+            {"contact_type": _contact_type(s), "name": "M"},
+        ),
+    ),
+    ("PUT", "/reseller/api/customers/{customer_id}/contacts/{contact_id}"): Scoped(
+        P.CUSTOMER_EDIT,
+        lambda s, n: (_contact(s, n), None, {"contact_type": _contact_type(s), "name": "N"}),
+    ),
+    ("DELETE", "/reseller/api/customers/{customer_id}/contacts/{contact_id}"): Scoped(
+        P.CUSTOMER_EDIT, lambda s, n: (_contact(s, n), None, None)
+    ),
+    ("GET", "/reseller/api/contact-types"): Scoped(
+        P.CUSTOMER_VIEW, lambda s, n: ("/reseller/api/contact-types", {"reseller_id": n}, None)
+    ),
+    ("POST", "/reseller/api/contact-types"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            "/reseller/api/contact-types",
+            None,
+            {"name": f"matrix_{uuid.uuid4().hex[:8]}", "label": "Matrix"},
+        ),
+        isp_only=True,
+    ),
+    ("POST", "/reseller/api/contact-types/requests"): Scoped(
+        P.CUSTOMER_EDIT,
+        lambda s, n: (
+            "/reseller/api/contact-types/requests",
+            None,
+            {"name": f"matrix_{uuid.uuid4().hex[:8]}", "label": "Matrix", "reseller_id": n},
+        ),
+    ),
+    ("POST", "/reseller/api/contact-types/requests/{reseller_id}/{name}/decision"): Scoped(
+        P.RESELLER_MANAGE,
+        lambda s, n: (
+            f"/reseller/api/contact-types/requests/{n}/{_requested_contact_type(s, n)}/decision",
+            None,
+            {"approved": True},
+        ),
+        isp_only=True,
+    ),
+    ("PATCH", "/reseller/api/customers/{customer_id}"): Scoped(
+        P.CUSTOMER_EDIT,
+        lambda s, n: (
+            f"/reseller/api/customers/{_customer(s, n)['customer_id']}",
+            None,
+            {"city": "Abuja"},
+        ),
     ),
     ("POST", "/reseller/api/customers/{customer_id}/status"): Scoped(
         P.CUSTOMER_EDIT,

@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from domain.billing.customer_account import shown_quantity
+from domain.billing.invoice_lines import shown_quantity
 from tests.api.helpers import position, seed_customer
 from tests.support.commission_world import service, tariff
 

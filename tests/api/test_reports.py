@@ -25,13 +25,9 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from commands.billing.billing import (
-    BillingPeriod,
-    CustomerPayment,
-    bill_customer,
-    month_of,
-    record_customer_payment,
-)
+from commands.billing.cycles import month_of
+from commands.billing.invoicing import BillingPeriod, bill_customer
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.catalogue.tariffs import (
     AuthorizeTariff,
     DefineTariff,
@@ -51,7 +47,7 @@ from commands.customers.services import (
     change_service_status,
 )
 from domain.access.roles import Role
-from projections.reporting.reports import month_start
+from projections.reporting.periods import month_start
 from tests.api.helpers import assert_problem
 from tests.support.builders import Tenant, context, new_reseller
 

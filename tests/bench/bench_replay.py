@@ -44,7 +44,8 @@ from eventsourcing.persistence import OperationalError
 
 from commands.errors import Conflict
 from commands.runner import Outcome, fingerprint, run_command
-from domain.billing.customer_account import CustomerAccount, price_line
+from domain.billing.customer_account import CustomerAccount
+from domain.billing.invoice_lines import price_line
 from domain.commissions.records import Commission
 from domain.credit.credit_account import CreditAccount
 from domain.customers.customer import Customer

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 import pytest
 
-from commands.billing.billing import CustomerPayment, record_customer_payment
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.credit.credit_account import (
     RecordCharge,
     RecordPayment,

@@ -17,7 +17,7 @@ import pytest
 from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from commands.billing.billing import CustomerPayment, record_customer_payment
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.credit.credit_account import RecordCharge, record_charge
 from infra.database import DEFAULT_BI_ROLE, ensure_role
 from infra.event_store import EVENTS_TABLE

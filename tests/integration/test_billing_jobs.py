@@ -16,7 +16,7 @@ from pathlib import Path
 
 from dramatiq import Worker
 
-from commands.billing.billing import month_of
+from commands.billing.cycles import month_of
 from commands.catalogue.tariffs import (
     AuthorizeTariff,
     DefineTariff,
@@ -35,7 +35,7 @@ from commands.customers.services import (
     add_service,
     change_service_status,
 )
-from domain.billing.customer_account import CustomerAccount, customer_account_id
+from domain.billing.customer_account import BillingRecord, CustomerAccount, customer_account_id
 from domain.catalogue.tariffs import Counter
 from domain.credit.credit_account import credit_account_id
 from infra.jobs import QUEUE, billing_run_job, expire_emergency_credit_job, make_broker
@@ -210,7 +210,7 @@ def test_a_worker_killed_midway_and_replaced_bills_each_customer_once(
 
 
 def test_a_cycle_run_bills_each_customer_for_its_own_period(store, job_broker):
-    from commands.billing.billing import SetBillingCycle, set_billing_cycle
+    from commands.billing.cycles import SetBillingCycle, set_billing_cycle
     from domain.customers.customer import cycle_period
     from infra.jobs import billing_cycle_run_job
 
@@ -234,9 +234,7 @@ def test_a_cycle_run_bills_each_customer_for_its_own_period(store, job_broker):
         start, _ = cycle_period(day, on)
         assert invoice["number"].startswith(tenant.code)
         record = store.repository.get(
-            __import__(
-                "commands.billing.billing", fromlist=["BillingRecord"]
-            ).BillingRecord.create_id(customer, start, cycle_period(day, on)[1])
+            BillingRecord.create_id(customer, start, cycle_period(day, on)[1])
         )
         assert record.invoice_id is not None
     assert_billed_once(store, tenant, customers)
@@ -245,7 +243,7 @@ def test_a_cycle_run_bills_each_customer_for_its_own_period(store, job_broker):
 def test_commissions_clear_after_their_holding_period_in_a_worker(
     store, job_broker, client, isp_headers
 ):
-    from commands.billing.billing import CustomerPayment, record_customer_payment
+    from commands.billing.payments import CustomerPayment, record_customer_payment
     from tests.api.helpers import position
 
     tenant, customers = reseller_with_customers(store, 2)

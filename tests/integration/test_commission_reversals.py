@@ -113,7 +113,7 @@ def test_void_inside_the_holding_period_clawback_after(store, kind, amount, on, 
 
 
 def test_a_reversal_beyond_what_stands_is_refused_and_writes_nothing(store) -> None:
-    from commands.billing.billing import Refund, issue_refund
+    from commands.billing.corrections import Refund, issue_refund
     from tests.support.builders import context
 
     r = reseller(store, "10.00")

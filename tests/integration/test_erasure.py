@@ -24,7 +24,7 @@ from psycopg_pool import ConnectionPool
 from api.app import create_app
 from api.deps import ApiServices
 from commands.access.auth import AuthConfig, AuthServices
-from commands.billing.billing import CustomerPayment, record_customer_payment
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from domain.access.roles import Role
 from domain.billing.customer_account import CustomerAccount, customer_account_id
 from domain.customers.customer import Customer
@@ -254,7 +254,7 @@ def test_erasing_a_customer_leaves_its_personal_data_nowhere(
     tenant = new_reseller(store, roles=(Role.ADMIN,))
     admin = tenant.headers()
     isp = {"Authorization": f"Bearer {isp_token(store)}"}
-    erased_pii, kept_pii = canaries(), canaries()
+    erased_pii, kept_pii, former_pii, contact_pii = canaries(), canaries(), canaries(), canaries()
 
     def create(pii: dict[str, str], key: str):
         body = {"customer_type": "person", "city": "Lagos", "reseller_id": tenant.number, **pii}
@@ -262,10 +262,38 @@ def test_erasing_a_customer_leaves_its_personal_data_nowhere(
             "/reseller/api/customers", json=body, headers={**admin, "Idempotency-Key": key}
         )
 
-    created = create(erased_pii, "create-erased")
+    created = create(former_pii, "create-erased")
     assert created.status_code == 201, created.text
     customer_id = created.json()["customer_id"]
-    assert created.json()["email"] == erased_pii["email"]
+    assert created.json()["email"] == former_pii["email"]
+    # A correction: the profile now holds erased_pii; the former values stay in its history.
+    corrected = client.patch(
+        f"/reseller/api/customers/{customer_id}",
+        json=erased_pii,
+        headers={**admin, "If-Match": str(created.json()["version"])},
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert {k: corrected.json()[k] for k in erased_pii} == erased_pii
+    # A contact of the customer: its personal data is the customer's, erased with it.
+    kind = client.post(
+        "/reseller/api/contact-types",
+        json={"name": "accountant", "label": "Accountant"},
+        headers=isp,
+    )
+    assert kind.status_code == 201, kind.text
+    contact = client.post(
+        f"/reseller/api/customers/{customer_id}/contacts",
+        json={
+            "contact_type": "accountant",
+            "name": contact_pii["first_name"],
+            "email": contact_pii["email"],
+            "phone": contact_pii["phone"],
+            "notices": ["invoice_issued"],
+        },
+        headers=admin,
+    )
+    assert contact.status_code == 201, contact.text
+    contact_pii = {k: contact_pii[k] for k in ("first_name", "email", "phone")}
     assert create(kept_pii, "create-kept").status_code == 201
     record_customer_payment(
         store,
@@ -293,7 +321,11 @@ def test_erasing_a_customer_leaves_its_personal_data_nowhere(
         on_kafka = topic_bytes(broker.bootstrap, topic)
         assert b"sealed_personal" in on_kafka and shown["portal_id"].encode() in on_kafka
         assert leaked(on_kafka, erased_pii) == []
+        assert leaked(on_kafka, former_pii) == []
+        assert leaked(on_kafka, contact_pii) == []
         assert leaked(on_kafka, kept_pii) == []
+        # Contacts are in no read model, the audit trail included (it withholds their fields).
+        assert leaked(read_model_text(url), contact_pii) == []
         # The scans can see: the read model (and so the dump) holds the plaintext for now, and
         # the events table's bytea comes out of pg_dump as hex, which the needles include.
         dump = pg_dump(url)
@@ -330,11 +362,15 @@ def test_erasing_a_customer_leaves_its_personal_data_nowhere(
         # After: placeholders in the API, the replayed creation is gone, the other customer kept.
         shown = client.get(f"/reseller/api/customers/{customer_id}", headers=admin).json()
         assert {shown[k] for k in erased_pii} == {ERASED}
+        contacts = client.get(f"/reseller/api/customers/{customer_id}/contacts", headers=admin)
+        [erased_contact] = contacts.json()["items"]
+        assert {erased_contact[k] for k in ("name", "email", "phone")} == {ERASED}
+        assert erased_contact["notices"] == ["invoice_issued"]
         found = client.get(
             "/reseller/api/customers", params={"q": erased_pii["email"]}, headers=admin
         ).json()
         assert found["items"] == []
-        replay = create(erased_pii, "create-erased")
+        replay = create(former_pii, "create-erased")
         assert replay.status_code == 410, replay.text
         kept = client.get(
             "/reseller/api/customers", params={"q": kept_pii["email"]}, headers=admin
@@ -344,11 +380,17 @@ def test_erasing_a_customer_leaves_its_personal_data_nowhere(
         # Nowhere: the database dump, the topic (raw bytes), the read models, the logs.
         dump = pg_dump(url)
         assert leaked(dump, erased_pii) == []
+        assert leaked(dump, former_pii) == []
+        assert leaked(dump, contact_pii) == []
         assert leaked(dump, kept_pii) != []  # the kept customer's read-model row
         on_kafka = topic_bytes(broker.bootstrap, topic)
         assert b"PersonalDataErased" in on_kafka
         assert leaked(on_kafka, erased_pii) == []
+        assert leaked(on_kafka, former_pii) == []
+        assert leaked(on_kafka, contact_pii) == []
         assert leaked(read_model_text(url), erased_pii) == []
+        assert leaked(read_model_text(url), former_pii) == []
+        assert leaked(read_model_text(url), contact_pii) == []
     finally:
         pipeline.stop()
 
@@ -374,6 +416,8 @@ def test_erasing_a_customer_leaves_its_personal_data_nowhere(
     logs = (captured.out + captured.err + caplog.text).encode()
     assert b"relay.active" in logs  # the capture works
     assert leaked(logs, erased_pii) == []
+    assert leaked(logs, former_pii) == []
+    assert leaked(logs, contact_pii) == []
     assert leaked(logs, kept_pii) == []
     structlog.reset_defaults()
     assert json.loads(erased.text)["customer_id"] == customer_id

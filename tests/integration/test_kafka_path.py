@@ -10,7 +10,7 @@ import psycopg
 import pytest
 from kafka import KafkaConsumer
 
-from commands.billing.billing import CustomerPayment, record_customer_payment
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.credit.credit_account import (
     RecordCharge,
     RecordPayment,

@@ -13,18 +13,13 @@ from eventsourcing.application import AggregateNotFoundError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.billing.billing import (
-    CreditNote,
-    CustomerPayment,
-    Refund,
-    issue_credit_note,
-    issue_refund,
-    record_customer_payment,
-)
+from commands.billing.corrections import CreditNote, Refund, issue_credit_note, issue_refund
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.customers.customers import CreateCustomer, create_customer
 from commands.errors import CommandError
 from commands.runner import Outcome, run_command
-from domain.billing.customer_account import CustomerAccount, customer_account_id, price_line
+from domain.billing.customer_account import CustomerAccount, customer_account_id
+from domain.billing.invoice_lines import price_line
 from domain.ledger.money import Money
 from projections.base import has_reached
 from projections.billing.billing import BillingProjector

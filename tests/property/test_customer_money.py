@@ -10,7 +10,8 @@ from uuid import uuid4
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.billing.customer_account import CustomerAccount, price_line
+from domain.billing.customer_account import CustomerAccount
+from domain.billing.invoice_lines import price_line
 from domain.credit.credit_account import CreditAccount
 from domain.ledger.errors import DomainError
 from domain.ledger.journal import JournalEntry, trial_balance

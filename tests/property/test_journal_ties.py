@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from commands.commissions.payouts import PayoutPolicy, advance_cycle
-from projections.reporting.reports import month_start
+from projections.reporting.periods import month_start
 from tests.support.builders import context
 from tests.support.history import HistoryPlan, generate_history
 from tests.support.payouts import approve_all

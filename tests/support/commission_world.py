@@ -12,18 +12,16 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from commands.billing.billing import (
-    BillingPeriod,
+from commands.billing.corrections import (
     Chargeback,
     CreditNote,
-    CustomerPayment,
     Refund,
-    bill_customer,
     issue_credit_note,
     issue_refund,
     record_chargeback,
-    record_customer_payment,
 )
+from commands.billing.invoicing import BillingPeriod, bill_customer
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.catalogue.tariffs import (
     AuthorizeTariff,
     DefineTariff,

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from commands.billing.billing import CustomerPayment, record_customer_payment
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.commissions.accrual import approve_commission, clear_commission
 from commands.commissions.disputes import (
     DisputeConfig,

@@ -28,18 +28,13 @@ from uuid import UUID
 
 from commands.access.auth import AuthConfig, AuthServices
 from commands.access.users import CreateUser, create_user
-from commands.billing.billing import (
-    BillingPeriod,
-    CloseBooks,
-    CreditNote,
+from commands.billing.books import CloseBooks, close_books
+from commands.billing.corrections import CreditNote, Refund, issue_credit_note, issue_refund
+from commands.billing.cycles import month_of
+from commands.billing.invoicing import BillingPeriod, bill_customer
+from commands.billing.payments import (
     CustomerPayment,
     FailedPayment,
-    Refund,
-    bill_customer,
-    close_books,
-    issue_credit_note,
-    issue_refund,
-    month_of,
     record_customer_payment,
     record_failed_payment,
 )

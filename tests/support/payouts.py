@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from commands.billing.billing import CustomerPayment, Refund, issue_refund, record_customer_payment
+from commands.billing.corrections import Refund, issue_refund
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.commissions.accrual import COMMISSION_NAMESPACE, approve_commission, clear_commission
 from commands.customers.customers import CreateCustomer, create_customer
 from tests.support.builders import Tenant, context

@@ -13,7 +13,8 @@ from typing import Any
 
 import psycopg
 
-from commands.billing.billing import CustomerPayment, Refund, issue_refund, record_customer_payment
+from commands.billing.corrections import Refund, issue_refund
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.commissions.accrual import COMMISSION_NAMESPACE, approve_commission, clear_commission
 from commands.commissions.payouts import (
     PayoutPolicy,

@@ -44,14 +44,14 @@ def test_per_reseller_accounts_append_the_number() -> None:
 
 
 def test_the_other_modules_use_the_chart() -> None:
-    from domain.billing import customer_account
+    from domain.billing import ledger_accounts
     from domain.commissions import records
     from domain.commissions.payout_settlement import settle
     from domain.ledger.money import Money
     from projections.reporting.read_model import RECEIVABLE_PREFIX
 
     assert records.payable_account(3) == accounts.commission_payable(3)
-    assert customer_account.receivable(3) == accounts.customer_receivable(3)
+    assert ledger_accounts.receivable(3) == accounts.customer_receivable(3)
     assert accounts.customer_receivable(3)[:-1] == RECEIVABLE_PREFIX
     settlement = settle(3, Money.of("10.00", "USD"), Money.of("0", "USD").amount, False, False,
                         Money.zero("USD"), "USD", None)  # fmt: skip

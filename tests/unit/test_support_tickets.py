@@ -11,7 +11,9 @@ import pytest
 
 from commands.support.tickets import customer_view, ticket_view
 from domain.ledger.errors import DomainError, InvalidTransition
-from domain.support.tickets import BASE_CATEGORIES, PRIORITIES, STATUSES, Attachment, Ticket
+from domain.support.attachments import Attachment
+from domain.support.ticket_terms import BASE_CATEGORIES, PRIORITIES, STATUSES
+from domain.support.tickets import Ticket
 
 T0 = datetime(2027, 1, 4, 9, tzinfo=UTC)
 

@@ -20,7 +20,8 @@ from api.deps import (
 )
 from api.routers.commissions.plans import period_bounds
 from api.schemas import PROBLEMS
-from commands.billing import billing
+from commands.billing import accounts as billing_accounts
+from commands.billing import books, corrections, cycles, invoicing, payment_plans, payments
 from commands.catalogue import tariffs as catalogue
 from commands.commissions import accrual as commissions_commands
 from commands.credit import credit_account as credit
@@ -121,73 +122,75 @@ def service_tariff(
     responses=PROBLEMS | {200: {"description": "Already billed, or nothing to bill"}},
 )
 def bill(
-    customer_id: str, command: billing.BillingPeriod, context: Context, s: Services
+    customer_id: str, command: invoicing.BillingPeriod, context: Context, s: Services
 ) -> Response:
     """Bill a customer for a period now (once per period, whoever asks how often)."""
     uid = parse_uuid(customer_id, "customer")
-    return command_response(billing.bill_customer(s.store, context, uid, command))
+    return command_response(invoicing.bill_customer(s.store, context, uid, command))
 
 
 @router.get("/customers/{customer_id}/invoices/proforma", responses=PROBLEMS)
 def proforma(
     customer_id: str, period_start: ApiDate, period_end: ApiDate, context: Context, s: Services
 ) -> dict[str, Any]:
-    period = billing.BillingPeriod(period_start=period_start, period_end=period_end)
-    return billing.proforma(s.store, context, parse_uuid(customer_id, "customer"), period)
+    period = invoicing.BillingPeriod(period_start=period_start, period_end=period_end)
+    return invoicing.proforma(s.store, context, parse_uuid(customer_id, "customer"), period)
 
 
 @router.get("/customers/{customer_id}/account", responses=PROBLEMS)
 def account(customer_id: str, context: Context, s: Services) -> dict[str, Any]:
     """Invoices with what each still owes, customer credit and the balance."""
-    return billing.customer_account(s.store, context, parse_uuid(customer_id, "customer"))
+    return billing_accounts.customer_account(s.store, context, parse_uuid(customer_id, "customer"))
 
 
 @router.post("/customers/{customer_id}/payments", status_code=201, responses=PROBLEMS)
 def pay(
-    customer_id: str, command: billing.CustomerPayment, context: Context, s: Services
+    customer_id: str, command: payments.CustomerPayment, context: Context, s: Services
 ) -> Response:
     """A customer payment: it settles the oldest open invoices first; the rest is credit."""
     uid = parse_uuid(customer_id, "customer")
-    return command_response(billing.record_customer_payment(s.store, context, uid, command))
+    return command_response(payments.record_customer_payment(s.store, context, uid, command))
 
 
 @router.post("/customers/{customer_id}/payments/failed", responses=PROBLEMS)
 def failed_payment(
-    customer_id: str, command: billing.FailedPayment, context: Context, s: Services
+    customer_id: str, command: payments.FailedPayment, context: Context, s: Services
 ) -> Response:
     """A declined attempt: recorded, nothing moves; the response says when to retry."""
     uid = parse_uuid(customer_id, "customer")
-    return command_response(billing.record_failed_payment(s.store, context, uid, command))
+    return command_response(payments.record_failed_payment(s.store, context, uid, command))
 
 
 @router.post("/customers/{customer_id}/credit-notes", status_code=201, responses=PROBLEMS)
 def credit_note(
-    customer_id: str, command: billing.CreditNote, context: Context, s: Services
+    customer_id: str, command: corrections.CreditNote, context: Context, s: Services
 ) -> Response:
     uid = parse_uuid(customer_id, "customer")
-    return command_response(billing.issue_credit_note(s.store, context, uid, command))
+    return command_response(corrections.issue_credit_note(s.store, context, uid, command))
 
 
 @router.post("/customers/{customer_id}/refunds", status_code=201, responses=PROBLEMS)
-def refund(customer_id: str, command: billing.Refund, context: Context, s: Services) -> Response:
+def refund(
+    customer_id: str, command: corrections.Refund, context: Context, s: Services
+) -> Response:
     """Pay customer credit back out (never more than the credit on hand)."""
     uid = parse_uuid(customer_id, "customer")
-    return command_response(billing.issue_refund(s.store, context, uid, command))
+    return command_response(corrections.issue_refund(s.store, context, uid, command))
 
 
 @router.post("/customers/{customer_id}/chargebacks", status_code=201, responses=PROBLEMS)
 def chargeback(
-    customer_id: str, command: billing.Chargeback, context: Context, s: Services
+    customer_id: str, command: corrections.Chargeback, context: Context, s: Services
 ) -> Response:
     """The payer's bank took a payment back; its commissions are voided inside the holding
     period and clawed back after it."""
     uid = parse_uuid(customer_id, "customer")
-    return command_response(billing.record_chargeback(s.store, context, uid, command))
+    return command_response(corrections.record_chargeback(s.store, context, uid, command))
 
 
 @router.post("/billing/runs", status_code=202, responses=PROBLEMS)
 def billing_run(
-    command: billing.BillingRun, context: Context, s: Services, reseller_id: ResellerFilter = None
+    command: cycles.BillingRun, context: Context, s: Services, reseller_id: ResellerFilter = None
 ) -> dict[str, Any]:
     """Bill every customer of the reseller, as background jobs: for one period, or (`on`) for
     each customer's own billing-cycle period containing that date."""
@@ -200,7 +203,7 @@ def billing_run(
         on = command.on or context.received_at.date()  # period() ensured `on` is given
         job = s.jobs.billing_cycle_run(number, on)
         return {"reseller_id": number, "on": on.isoformat(), "job_id": job}
-    billing.check_period(period)
+    invoicing.check_period(period)
     job = s.jobs.billing_run(number, period.period_start, period.period_end)
     return {
         "reseller_id": number,
@@ -212,39 +215,39 @@ def billing_run(
 
 @router.put("/customers/{customer_id}/billing-cycle", responses=PROBLEMS)
 def billing_cycle(
-    customer_id: str, command: billing.SetBillingCycle, context: Context, s: Services
+    customer_id: str, command: cycles.SetBillingCycle, context: Context, s: Services
 ) -> Response:
     """Monthly billing periods starting on a day of the month (1-28)."""
     uid = parse_uuid(customer_id, "customer")
-    return command_response(billing.set_billing_cycle(s.store, context, uid, command))
+    return command_response(cycles.set_billing_cycle(s.store, context, uid, command))
 
 
 @router.post("/customers/{customer_id}/payment-plans", status_code=201, responses=PROBLEMS)
 def payment_plan(
-    customer_id: str, command: billing.PaymentPlan, context: Context, s: Services
+    customer_id: str, command: payment_plans.PaymentPlan, context: Context, s: Services
 ) -> Response:
     """Spread open invoices over installments; the account shows each as paid, due or overdue."""
     uid = parse_uuid(customer_id, "customer")
-    return command_response(billing.agree_payment_plan(s.store, context, uid, command))
+    return command_response(payment_plans.agree_payment_plan(s.store, context, uid, command))
 
 
 @router.patch("/settings/payments", responses=PROBLEMS)
 def payment_settings(
-    command: billing.PaymentSettings,
+    command: books.PaymentSettings,
     context: Context,
     s: Services,
     reseller_id: ResellerFilter = None,
 ) -> Response:
     """Whether customers may pay in cryptocurrency."""
-    return command_response(billing.change_payment_settings(s.store, context, command, reseller_id))
+    return command_response(books.change_payment_settings(s.store, context, command, reseller_id))
 
 
 @router.post("/books/close", responses=PROBLEMS)
 def close_books(
-    command: billing.CloseBooks, context: Context, s: Services, reseller_id: ResellerFilter = None
+    command: books.CloseBooks, context: Context, s: Services, reseller_id: ResellerFilter = None
 ) -> Response:
     """Close accounting periods through a date: nothing may post into them afterwards."""
-    return command_response(billing.close_books(s.store, context, command, reseller_id))
+    return command_response(books.close_books(s.store, context, command, reseller_id))
 
 
 # -- credit account controls ------------------------------------------------------------------

@@ -19,6 +19,7 @@ from api.deps import (
     parse_uuid,
     wait_until,
 )
+from api.routers.commissions.schemas import DisputeOut
 from api.schemas import BINARY_FILE, PROBLEMS
 from commands.commissions import disputes
 from commands.errors import NotFound
@@ -31,7 +32,7 @@ router = APIRouter(
 Status = Literal["submitted", "under_review", "escalated", "accepted", "rejected"]
 
 
-@router.post("", status_code=201, responses=PROBLEMS)
+@router.post("", status_code=201, response_model=DisputeOut, responses=PROBLEMS)
 def submit(command: disputes.SubmitDispute, context: Context, s: Services) -> Response:
     """Dispute approved commission records within 5 business days of their approval, with the
     base each should have had, a reason and (base64) supporting documents."""
@@ -89,7 +90,9 @@ def dispute(
     return view
 
 
-@router.post("/{dispute_id}/documents", status_code=201, responses=PROBLEMS)
+@router.post(
+    "/{dispute_id}/documents", status_code=201, response_model=DisputeOut, responses=PROBLEMS
+)
 def add_document(
     dispute_id: str, upload: disputes.DocumentUpload, context: Context, s: Services
 ) -> Response:
@@ -122,7 +125,7 @@ def download_document(dispute_id: str, document_id: str, context: Context, s: Se
     )
 
 
-@router.post("/{dispute_id}/review", responses=PROBLEMS)
+@router.post("/{dispute_id}/review", response_model=DisputeOut, responses=PROBLEMS)
 def review(
     dispute_id: str, command: disputes.StartReview, context: Context, s: Services
 ) -> Response:
@@ -133,7 +136,7 @@ def review(
     )
 
 
-@router.post("/{dispute_id}/complex", responses=PROBLEMS)
+@router.post("/{dispute_id}/complex", response_model=DisputeOut, responses=PROBLEMS)
 def complex_case(
     dispute_id: str, command: disputes.MarkComplex, context: Context, s: Services
 ) -> Response:
@@ -144,7 +147,7 @@ def complex_case(
     )
 
 
-@router.post("/{dispute_id}/escalate", responses=PROBLEMS)
+@router.post("/{dispute_id}/escalate", response_model=DisputeOut, responses=PROBLEMS)
 def escalate(
     dispute_id: str, command: disputes.Escalate, context: Context, s: Services
 ) -> Response:
@@ -153,7 +156,7 @@ def escalate(
     return command_response(disputes.escalate(s.store, context, uid, command, s.config.disputes))
 
 
-@router.post("/{dispute_id}/resolve", responses=PROBLEMS)
+@router.post("/{dispute_id}/resolve", response_model=DisputeOut, responses=PROBLEMS)
 def resolve(dispute_id: str, command: disputes.Resolve, context: Context, s: Services) -> Response:
     """Accept (one adjustment per record, plus interest when late) or reject (records back to
     approved). The same decision again changes nothing."""

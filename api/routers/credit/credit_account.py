@@ -35,10 +35,18 @@ ResellerFilter = Annotated[int | None, Query(ge=1)]
 
 @router.get("/credit-account", responses=PROBLEMS)
 def read_account(
-    context: Context, services: Services, reseller_id: ResellerFilter = None
+    context: Context,
+    services: Services,
+    reseller_id: ResellerFilter = None,
+    wait_for_position: Annotated[
+        int | None,
+        Query(ge=0, description="Accepted like on every read; this one always holds it"),
+    ] = None,
 ) -> dict[str, Any]:
     """The account as of now, from its events: limit (with any emergency credit or temporary
-    increase in force), balance, utilization, state, alerts, policy, open charges, collections."""
+    increase in force), balance, utilization, state, alerts, policy, open charges, collections.
+    Read from the event store, so it already reflects every write (any `wait_for_position`)."""
+    del wait_for_position
     return credit_account_now(services.store, context, reseller_id)
 
 

@@ -30,21 +30,16 @@ from domain.reporting.schedule import GROUPINGS
 from projections.access.activity import ActivityProjector, recent_actions
 from projections.base import Projector
 from projections.credit.credit_accounts import CreditAccountsProjector, get_credit_account
+from projections.reporting.dashboards import RECENT_ACTIVITY, dashboard, financial_dashboard
 from projections.reporting.exports import MEDIA_TYPES, export
+from projections.reporting.figures import ReportError
+from projections.reporting.metrics import ResellerInfo, reseller_info
+from projections.reporting.periods import default_range
 from projections.reporting.read_model import ReportingProjector
+from projections.reporting.report_builders import build_report
 from projections.reporting.report_files import get_file, list_files
-from projections.reporting.reports import (
-    RECENT_ACTIVITY,
-    ReportError,
-    ReportQuery,
-    ResellerInfo,
-    build_report,
-    dashboard,
-    default_range,
-    financial_dashboard,
-    list_schedules,
-    reseller_info,
-)
+from projections.reporting.report_model import ReportQuery
+from projections.reporting.schedules import list_schedules
 from projections.support.projector import SupportProjector
 from projections.support.queries import dashboard_block as support_dashboard_block
 

@@ -26,7 +26,7 @@ from commands.errors import NotFound
 from commands.support import tickets
 from commands.support.tickets import Priority, TicketStatus
 from domain.access.roles import Permission
-from projections.customers.customers import list_customers
+from projections.customers.customers import CustomerFilters, list_customers
 from projections.support.projector import SupportProjector
 from projections.support.queries import list_tickets, ticket_history, ticket_reseller
 
@@ -142,7 +142,7 @@ def open_ticket(
     service, an invoice or equipment) or internal. Routing rules may assign it at once."""
     if command.portal_id is not None and command.customer_id is None:
         number = context.principal.reseller_in_scope(command.reseller_id)
-        page = list_customers(conn, number, None, None, 1, 0, only=[command.portal_id])
+        page = list_customers(conn, number, CustomerFilters(), 1, 0, only=[command.portal_id])
         found = [c for c in page.items if c["portal_id"] == command.portal_id]
         if not found:
             raise NotFound("customer not found", field="portal_id")

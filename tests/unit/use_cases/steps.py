@@ -8,12 +8,8 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from commands.billing.billing import (
-    BillingPeriod,
-    CustomerPayment,
-    bill_customer,
-    record_customer_payment,
-)
+from commands.billing.invoicing import BillingPeriod, bill_customer
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.catalogue.tariffs import (
     AuthorizeTariff,
     DefineTariff,

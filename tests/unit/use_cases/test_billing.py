@@ -12,16 +12,9 @@ from uuid import UUID
 
 import pytest
 
-from commands.billing.billing import (
-    BillingPeriod,
-    CreditNote,
-    CustomerPayment,
-    Refund,
-    bill_customer,
-    issue_credit_note,
-    issue_refund,
-    record_customer_payment,
-)
+from commands.billing.corrections import CreditNote, Refund, issue_credit_note, issue_refund
+from commands.billing.invoicing import BillingPeriod, bill_customer
+from commands.billing.payments import CustomerPayment, record_customer_payment
 from commands.errors import Forbidden, NotFound, Unprocessable
 from domain.access.roles import Role
 from domain.billing.customer_account import CustomerAccount, customer_account_id

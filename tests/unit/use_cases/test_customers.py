@@ -7,8 +7,10 @@ import pytest
 from commands.customers.customers import (
     ChangeCustomerStatus,
     CreateCustomer,
+    EditCustomerProfile,
     change_customer_status,
     create_customer,
+    edit_customer_profile,
 )
 from commands.customers.erasure import EraseCustomer, erase_customer
 from commands.errors import Forbidden, NotFound, PreconditionFailed, Unprocessable
@@ -187,3 +189,43 @@ def test_an_open_customer_cannot_be_erased(store) -> None:
     assert head(store) == before
     assert not store.personal_data.is_erased(customer_id)
     assert store.repository.get(customer_id).first_name.text == "Ada"
+
+
+def test_a_profile_edit_is_one_event_with_before_and_after_encrypted(store) -> None:
+    reseller = a_reseller(store)
+    customer_id = a_customer(store, reseller.number, email="old.address@example.com")
+    before = head(store)
+
+    edited = edit_customer_profile(
+        store,
+        as_reseller(reseller.number, Role.MANAGER),
+        customer_id,
+        EditCustomerProfile.model_validate({"email": "New.Address@example.com", "city": "Abuja"}),
+        expected_version=1,
+    )
+
+    assert body(edited)["email"] == "new.address@example.com"
+    assert event_names(events_since(store, before)) == ["Customer.ProfileChanged"]
+    stored = store.recorder.select_notifications(start=before, limit=10, inclusive_of_start=False)
+    assert all(b"new.address" not in n.state and b"old.address" not in n.state for n in stored)
+    loaded = store.repository.get(customer_id)
+    assert (loaded.email.text, loaded.city, loaded.version) == (
+        "new.address@example.com",
+        "Abuja",
+        2,
+    )
+
+
+def test_a_profile_edit_that_would_leave_a_person_nameless_writes_nothing(store) -> None:
+    reseller = a_reseller(store)
+    customer_id = a_customer(store, reseller.number)
+    before = head(store)
+
+    with pytest.raises(Unprocessable, match="first_name and last_name"):
+        edit_customer_profile(
+            store,
+            as_reseller(reseller.number),
+            customer_id,
+            EditCustomerProfile.model_validate({"first_name": None}),
+        )
+    assert events_since(store, before) == []
