@@ -96,6 +96,7 @@ class Runtime:
             disputes=DisputeConfig(
                 interest_rate_percent=s.dispute_interest_rate_percent,
                 max_document_bytes=s.dispute_document_max_bytes,
+                holiday_calendars=s.business_day_holidays,
             ),
         )
         pool = self.read_pool()
@@ -316,7 +317,11 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
     s = runtime.settings
     broker = make_broker(s.broker_url, s.broker_namespace, s.worker_heartbeat_timeout_s)
     start_heartbeat(broker, stopping)
-    policy = PayoutPolicy(isp_country=s.isp_country, fx_max_age=timedelta(hours=s.fx_max_age_hours))
+    policy = PayoutPolicy(
+        isp_country=s.isp_country,
+        fx_max_age=timedelta(hours=s.fx_max_age_hours),
+        holiday_calendars=s.business_day_holidays,
+    )
     start_jobs(runtime.store, runtime.database_url, broker, policy)
     worker = Worker(broker, worker_threads=s.worker_threads)
     worker.start()

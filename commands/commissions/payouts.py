@@ -42,6 +42,7 @@ from domain.commissions.payout_settlement import (
 from domain.commissions.payouts import Payout, PayoutAccount, payout_account_id, payout_id
 from domain.commissions.records import Commission
 from domain.credit.credit_account import CreditAccount, credit_account_id
+from domain.ledger.calendar import WEEKENDS_ONLY, BusinessCalendar, calendar_for
 from domain.ledger.errors import DomainError
 from domain.ledger.fx import FxRateBook, fx_book_id
 from domain.ledger.money import Money
@@ -58,6 +59,12 @@ class PayoutPolicy:
 
     isp_country: str = "NG"
     fx_max_age: timedelta = timedelta(hours=72)
+    holiday_calendars: bool = False
+    """Count the dispute window and payment date on the reseller's country's holidays too
+    (LEDGER_BUSINESS_DAY_HOLIDAYS); off, weekends only, as every recorded date so far."""
+
+    def calendar_for(self, reseller: Reseller) -> BusinessCalendar:
+        return calendar_for(reseller.country) if self.holiday_calendars else WEEKENDS_ONLY
 
 
 class SetPayoutSchedule(CommandModel):
@@ -287,9 +294,11 @@ def prepare_statement(
     reseller_number: int,
     cycle: str,
     candidates: Sequence[UUID],
+    policy: PayoutPolicy | None = None,
 ) -> CommandResult:
     """The cycle statement over those candidates still approved (candidates usually come from
     a read model; each record's own state decides). A statement made already is left alone."""
+    calendar_of = (policy or PayoutPolicy()).calendar_for
     _isp_only(context, reseller_number)
 
     def handle() -> Outcome:
@@ -313,7 +322,7 @@ def prepare_statement(
         if not records:
             body = {"reseller_id": reseller_number, "cycle": cycle, "status": "nothing_to_pay"}
             return Outcome([], body, reseller.root_number, reseller_number)
-        payout = Payout.prepare(account, cycle, records, context.received_at)
+        payout = Payout.prepare(account, cycle, records, context.received_at, calendar_of(reseller))
         account.open_cycle_for(cycle)
         return Outcome(
             [account, payout], payout_view(payout), reseller.root_number, reseller_number, 201
@@ -469,7 +478,7 @@ def advance_cycle(
         if account.last_cycle is not None and account.last_cycle >= current:
             cycle = current
         else:
-            made = prepare_statement(store, context, reseller_number, current, candidates())
+            made = prepare_statement(store, context, reseller_number, current, candidates(), policy)
             if made.status_code == 201:
                 steps.append("statement")
             cycle = current
