@@ -28,6 +28,7 @@ from pydantic import (
 )
 
 from commands.errors import Unprocessable
+from domain.ledger.calendar import EARLIEST_BUSINESS_DATE, LATEST_BUSINESS_DATE
 from domain.ledger.money import MINOR_UNITS, Money, MoneyError
 
 _UNSAFE_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -39,8 +40,8 @@ _INSTANT = re.compile(
     r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?"
     r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?$"
 )
-DATE_MIN = date(2000, 1, 1)
-DATE_MAX = date(2099, 12, 31)
+DATE_MIN = EARLIEST_BUSINESS_DATE
+DATE_MAX = LATEST_BUSINESS_DATE
 DATE_RANGE = f"between {DATE_MIN.isoformat()} and {DATE_MAX.isoformat()}"
 
 

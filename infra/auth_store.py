@@ -23,6 +23,7 @@ from psycopg_pool import ConnectionPool
 
 from commands.ports import SessionLimitReached, SessionRecord
 from domain.access.auth_policy import ThrottleState
+from projections.locks import AUTH_TABLES_LOCK_KEY, AUTH_USER_LOCK_SEED
 
 AUTH_DDL = (
     "CREATE SCHEMA IF NOT EXISTS auth",
@@ -41,7 +42,7 @@ MAX_SESSIONS_LISTED = 200
 
 def ensure_auth_tables(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(7305001)")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (AUTH_TABLES_LOCK_KEY,))
         for statement in AUTH_DDL:
             conn.execute(statement)
 
@@ -77,7 +78,8 @@ class PostgresSessionStore:
         with self.pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             # One user's logins queue here, so the limit holds under concurrent logins.
             cur.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 7305))", (str(record.user_id),)
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, %s))",
+                (str(record.user_id), AUTH_USER_LOCK_SEED),
             )
             cur.execute(
                 "SELECT session_id FROM auth.sessions WHERE user_id = %s AND revoked_at IS NULL"

@@ -31,6 +31,7 @@ from psycopg import sql as pgsql
 
 from infra.event_store import LedgerStore
 from infra.settings import Settings
+from projections.locks import CHAIN_LOCK_KEY, CHAIN_TABLES_LOCK_KEY
 from replays.chain import (
     CHAIN_DDL,
     GENESIS,
@@ -43,7 +44,6 @@ from replays.chain import (
 
 log = structlog.get_logger(__name__)
 
-CHAIN_LOCK_KEY = 0x1ED6E4_00C0
 MAX_BACKOFF_S = 30.0
 
 
@@ -53,7 +53,7 @@ class ChainIntegrityError(Exception):
 
 def ensure_chain_tables(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_LOCK_KEY + 1,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (CHAIN_TABLES_LOCK_KEY,))
         for statement in CHAIN_DDL:
             conn.execute(statement)
 

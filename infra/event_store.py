@@ -20,6 +20,7 @@ from psycopg.conninfo import conninfo_to_dict
 from domain.access.users import ResellerUser
 from domain.billing.customer_account import CustomerAccount
 from domain.catalogue.tariffs import Counter
+from domain.commissions.payment_commissions import CommissionSettings
 from domain.commissions.payouts import PayoutAccount
 from domain.credit.credit_account import CreditAccount
 from domain.ledger.fx import FxRateBook
@@ -33,6 +34,7 @@ from infra.privacy import (
     PersonalTextSealed,
     SubjectKeyring,
 )
+from projections.locks import SCHEMA_LOCK_KEY
 
 APPLICATION_NAME = "ledger"
 EVENTS_TABLE = f"{APPLICATION_NAME}_events"
@@ -93,7 +95,14 @@ class LedgerStore(Application[UUID]):
         PayoutAccount: 50,
     }
 
-    def __init__(self, env: dict[str, str], personal_data: PersonalDataKeyring) -> None:
+    def __init__(
+        self,
+        env: dict[str, str],
+        personal_data: PersonalDataKeyring,
+        commission_settings: CommissionSettings | None = None,
+    ) -> None:
+        # The commands read it (`commands.commissions.accrual.commission_settings`).
+        self.commission_settings = commission_settings or CommissionSettings()
         # Needed while the base class builds the mapper (register_transcodings).
         self.personal_data = personal_data
         # Before anything is read: events stored before the contexts' layout name old modules.
@@ -149,14 +158,12 @@ def store_env(
     }
 
 
-SCHEMA_LOCK_KEY = 0x1ED6E4_0000
-
-
 def open_store(
     database_url: str,
     *,
     personal_data_key: bytes | None,
     keyring_pool_size: int = 4,
+    commission_settings: CommissionSettings | None = None,
     **options: Any,
 ) -> LedgerStore:
     """Open the store; creating its tables is serialised across processes, since PostgreSQL's
@@ -166,7 +173,11 @@ def open_store(
         conn.execute("SELECT pg_advisory_lock(%s)", (SCHEMA_LOCK_KEY,))
         try:
             keyring = SubjectKeyring(database_url, personal_data_key, keyring_pool_size)
-            store = LedgerStore(env=store_env(database_url, **options), personal_data=keyring)
+            store = LedgerStore(
+                env=store_env(database_url, **options),
+                personal_data=keyring,
+                commission_settings=commission_settings,
+            )
             ensure_recorded_at(conn, store)
             return store
         finally:

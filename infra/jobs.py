@@ -28,6 +28,7 @@ from commands.commissions.accrual import clear_commission
 from commands.commissions.payouts import PayoutPolicy, advance_cycle
 from commands.commissions.periods import calculate_period
 from commands.credit.credit_account import expire_emergency_credit
+from commands.customers.directory import registered_customers
 from commands.errors import CommandError
 from commands.principal import Principal, RequestContext
 from domain.access.roles import Role
@@ -56,11 +57,12 @@ class JobRuntime:
     database_url: str | None = None
     payout_policy: PayoutPolicy = PayoutPolicy()
     clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(UTC))
+    """The jobs' one clock: every "now" and "today" of a job reads it."""
 
 
 def _context(request_id: str) -> RequestContext:
     return RequestContext(
-        principal=JOBS_PRINCIPAL, request_id=request_id, received_at=datetime.now(UTC)
+        principal=JOBS_PRINCIPAL, request_id=request_id, received_at=JobRuntime.clock()
     )
 
 
@@ -117,26 +119,11 @@ def _store() -> LedgerStore:
 
 
 def customers_of(reseller_number: int) -> list[str]:
-    """The customers to bill: read from the store's log, so nothing depends on a projection."""
-    store = _store()
-    found: list[str] = []
-    position = 0
-    while True:
-        notifications = store.recorder.select_notifications(
-            start=position,
-            limit=1000,
-            topics=topics_of(Customer.Registered),
-            inclusive_of_start=False,
-        )
-        if not notifications:
-            return found
-        for notification in notifications:
-            event = store.mapper.to_domain_event(notification)
-            if getattr(event, "reseller_number", None) == reseller_number:
-                found.append(str(event.originator_id))
-        position = notifications[-1].id
-        if len(found) > MAX_CUSTOMERS_PER_RUN:
-            raise RuntimeError("too many customers for one billing run")
+    """The customers to bill: read from the event store, so nothing depends on a projection."""
+    found = registered_customers(_store(), reseller_number, MAX_CUSTOMERS_PER_RUN)
+    if len(found) > MAX_CUSTOMERS_PER_RUN:
+        raise RuntimeError("too many customers for one billing run")
+    return [str(customer_id) for customer_id in found]
 
 
 def bill_one(customer_id: str, period_start: str, period_end: str) -> dict[str, Any]:
@@ -191,7 +178,7 @@ def accounts_with_emergency_credit() -> set[int]:
 
 def sweep_emergency_credit() -> int:
     """Record every due expiry; returns how many accounts were looked at."""
-    now = datetime.now(UTC)
+    now = JobRuntime.clock()
     numbers = accounts_with_emergency_credit()
     for number in sorted(numbers):
         try:
@@ -223,7 +210,7 @@ def sweep_commissions() -> int:
     commissions read model; each record's own state decides."""
     if JobRuntime.database_url is None:
         raise RuntimeError("jobs are not wired to a database (call start_jobs)")
-    today = datetime.now(UTC).date()
+    today = JobRuntime.clock().date()
     with psycopg.connect(JobRuntime.database_url) as conn:
         due = [
             row[0]
@@ -319,7 +306,7 @@ def generate_report(schedule_id: str, period_start: str, period_end: str) -> boo
             schedule,
             date.fromisoformat(period_start),
             date.fromisoformat(period_end),
-            datetime.now(UTC),
+            JobRuntime.clock(),
         )
     log.info("job.report_generated", schedule=schedule_id, period=period_start, stored=stored)
     return stored
@@ -330,7 +317,7 @@ def sweep_scheduled_reports(today: date | None = None) -> int:
     that already has its file is skipped by the job, so sweeping often is harmless."""
     if JobRuntime.database_url is None:
         raise RuntimeError("jobs are not wired to a database (call start_jobs)")
-    day = today or datetime.now(UTC).date()
+    day = today or JobRuntime.clock().date()
     with psycopg.connect(JobRuntime.database_url, autocommit=True) as conn:
         schedules = active_schedules(conn, MAX_SCHEDULES_PER_SWEEP)
     for schedule in schedules:
@@ -398,9 +385,12 @@ def start_jobs(
     database_url: str,
     broker: dramatiq.Broker,
     payout_policy: PayoutPolicy | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> None:
-    """Bind the actors to a broker and this process's store."""
+    """Bind the actors to a broker and this process's store (and clock, if not the system's)."""
     JobRuntime.store = store
+    if clock is not None:
+        JobRuntime.clock = staticmethod(clock)
     JobRuntime.database_url = database_url
     if payout_policy is not None:
         JobRuntime.payout_policy = payout_policy

@@ -33,6 +33,7 @@ from eventsourcing.persistence import Transcoding
 from psycopg_pool import ConnectionPool
 
 from domain.ledger.personal import PersonalText
+from projections.locks import PRIVACY_LOCK_KEY
 from projections.personal import SEALED_KEY, sealed
 
 KEY_CACHE_MAX = 10_000
@@ -49,7 +50,6 @@ PRIVACY_DDL = (
     "CREATE TABLE IF NOT EXISTS privacy.erased_subjects ("
     " subject_id uuid PRIMARY KEY, erased_at timestamptz NOT NULL DEFAULT now())",
 )
-PRIVACY_LOCK_KEY = 0x1ED6E4_0010
 
 
 class SubjectErased(Exception):

@@ -24,11 +24,11 @@ from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from infra.event_store import LedgerStore
 from projections.envelope import Envelope, read_envelopes
+from projections.locks import RELAY_LOCK_KEY, RELAY_TABLES_LOCK_KEY
 from projections.outage import MAX_BACKOFF_S, Outage
 
 log = structlog.get_logger(__name__)
 
-RELAY_LOCK_KEY = 0x1ED6E4_0001
 SEND_TIMEOUT_S = 30.0
 
 RELAY_DDL = (
@@ -42,7 +42,7 @@ RELAY_DDL = (
 
 def ensure_relay_tables(conn: psycopg.Connection[Any]) -> None:
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (RELAY_LOCK_KEY + 1,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (RELAY_TABLES_LOCK_KEY,))
         for statement in RELAY_DDL:
             conn.execute(statement)
 

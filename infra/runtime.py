@@ -19,12 +19,12 @@ from api.deps import ApiConfig, ApiServices
 from api.waiting import WaitLimits
 from commands.access.auth import AuthConfig, AuthServices
 from commands.access.tokens import IssueToken, issue_token
-from commands.commissions.accrual import configure_commissions
 from commands.commissions.disputes import DisputeConfig
 from commands.commissions.payouts import PayoutPolicy
 from commands.principal import Principal, RequestContext
 from domain.access.auth_policy import PasswordPolicy, SessionPolicy, ThrottlePolicy
 from domain.access.roles import Role
+from domain.commissions.payment_commissions import CommissionSettings
 from domain.commissions.statements import PartyDetails
 from infra.auth_store import (
     FernetBox,
@@ -96,6 +96,7 @@ class Runtime:
             disputes=DisputeConfig(
                 interest_rate_percent=s.dispute_interest_rate_percent,
                 max_document_bytes=s.dispute_document_max_bytes,
+                holiday_calendars=s.business_day_holidays,
             ),
         )
         pool = self.read_pool()
@@ -162,12 +163,12 @@ def personal_data_master_key(s: Settings) -> bytes | None:
 
 
 def open_runtime(settings: Settings) -> Runtime:
-    configure_commissions(settings.commission_holding_days)
     url = settings.database_url or start_embedded(settings.data_dir)
     ensure_database(url)
     store = open_store(
         url,
         personal_data_key=personal_data_master_key(settings),
+        commission_settings=CommissionSettings(settings.commission_holding_days),
         keyring_pool_size=settings.keyring_pool_size,
         pool_size=settings.store_pool_size,
         max_overflow=settings.store_pool_max_overflow,
@@ -316,7 +317,11 @@ def start_worker(runtime: Runtime, stopping: threading.Event) -> Worker:
     s = runtime.settings
     broker = make_broker(s.broker_url, s.broker_namespace, s.worker_heartbeat_timeout_s)
     start_heartbeat(broker, stopping)
-    policy = PayoutPolicy(isp_country=s.isp_country, fx_max_age=timedelta(hours=s.fx_max_age_hours))
+    policy = PayoutPolicy(
+        isp_country=s.isp_country,
+        fx_max_age=timedelta(hours=s.fx_max_age_hours),
+        holiday_calendars=s.business_day_holidays,
+    )
     start_jobs(runtime.store, runtime.database_url, broker, policy)
     worker = Worker(broker, worker_threads=s.worker_threads)
     worker.start()

@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     login_max_lockout_s: int = Field(default=3_600, ge=1, le=604_800)
     password_min_length: int = Field(default=12, ge=8, le=128)
     password_min_classes: int = Field(default=2, ge=1, le=4)
+    business_day_holidays: bool = Field(
+        default=False,
+        description="Count dispute windows, review and payout dates on the reseller's country's"
+        " fixed-date public holidays as well as weekends (off: weekends only)",
+    )
     commission_holding_days: int = Field(
         default=30,
         ge=0,

@@ -9,7 +9,6 @@ store feed has read. Rows and positions change in the same transaction, batch by
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar
 from uuid import UUID
@@ -18,6 +17,7 @@ import structlog
 from psycopg import Connection, Cursor
 from psycopg import sql as pgsql
 
+from projections import locks
 from projections.envelope import Envelope, storable
 from projections.parking import (
     PARKED_DDL,
@@ -85,8 +85,7 @@ TRACKING_DDL = (
 
 
 def projector_lock_key(projector: type[Projector]) -> int:
-    digest = hashlib.sha256(f"projector:{projector.name}".encode()).digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
+    return locks.projector_lock_key(projector.name)
 
 
 def _lock_positions(

@@ -20,8 +20,9 @@ from psycopg import sql as pgsql
 from projections.base import Projector, projector_lock_key
 from projections.envelope import Store
 from projections.feeds import catch_up_from_store
+from projections.locks import BI_LOCK_KEY
 from projections.parking import parked_tenants
-from projections.reporting.bi import BI_LOCK_KEY, refresh_views
+from projections.reporting.bi import refresh_views
 
 
 @dataclass(frozen=True, slots=True)

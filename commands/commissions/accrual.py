@@ -14,7 +14,6 @@ then clear.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,6 +27,7 @@ from commands.runner import CommandResult, Outcome, Store, fingerprint, run_comm
 from commands.store_access import exists, load
 from domain.access.roles import Permission
 from domain.commissions.payment_commissions import (
+    CommissionSettings,
     PaymentCommissions,
     holding_ends,
     payment_commissions_id,
@@ -38,28 +38,17 @@ from domain.customers.customer import Customer
 from domain.ledger.money import Money
 from domain.partners.reseller import MAX_HIERARCHY_DEPTH, Reseller, reseller_id
 
-DEFAULT_HOLDING_DAYS = 30
 COMMISSION_NAMESPACE = uuid.UUID("0c8d2f0e-4f7a-4a51-9d0e-5b6e6c1c2a77")
 
 
-@dataclass
-class CommissionSettings:
-    """Set once per process from `LEDGER_COMMISSION_HOLDING_DAYS` (infra wires it)."""
-
-    holding_days: int = DEFAULT_HOLDING_DAYS
-
-
-SETTINGS = CommissionSettings()
+def commission_settings(store: Store) -> CommissionSettings:
+    """The settings the store was built with (the defaults for a store built without)."""
+    settings = getattr(store, "commission_settings", None)
+    return settings if isinstance(settings, CommissionSettings) else CommissionSettings()
 
 
-def configure_commissions(holding_days: int) -> None:
-    if not 0 <= holding_days <= 365:
-        raise ValueError("the commission holding period is 0-365 days")
-    SETTINGS.holding_days = holding_days
-
-
-def holding_period() -> timedelta:
-    return timedelta(days=SETTINGS.holding_days)
+def holding_period(store: Store) -> timedelta:
+    return commission_settings(store).holding_period
 
 
 def reseller_chain(store: Store, reseller_number: int) -> list[Reseller]:
@@ -124,7 +113,7 @@ def accrue(
     """Pending commission records for a base at the rates in force on the day (a negative
     base: the clawback of a reversal not tied to a payment)."""
     rated = recurring_chain(store, customer.reseller_number, on)
-    return _records(rated, customer.id, base, on, on + holding_period(), source)
+    return _records(rated, customer.id, base, on, on + holding_period(store), source)
 
 
 def accrue_payment(
@@ -140,7 +129,7 @@ def accrue_payment(
     period runs from `recorded_on` (the day the money was recorded) when that is later than
     the business date `on`."""
     rated = recurring_chain(store, customer.reseller_number, on)
-    hold_until = holding_ends(on, recorded_on, holding_period())
+    hold_until = holding_ends(on, recorded_on, holding_period(store))
     records = _records(rated, customer.id, amount, on, hold_until, source)
     basis = PaymentCommissions(
         source=source,
@@ -166,7 +155,7 @@ def reverse_payment(
         return list(accrue(store, customer, -amount, on, reversal))
     basis = load(store, basis_id, PaymentCommissions, "payment commissions")
     standing = [load(store, i, Commission, "commission") for i in basis.record_ids]
-    if basis.within_holding_period(on) and all(r.status == "pending" for r in standing):
+    if basis.reversal_outcome(on, [r.status for r in standing]) == "voided":
         for record in standing:
             record.void(f"{reversal} inside the holding period")
         remaining = basis.standing - amount
@@ -184,7 +173,9 @@ def reverse_payment(
         )
         basis.reverse(reversal, amount, on, "voided", [r.id for r in replacements])
         return [basis, *standing, *replacements]
-    clawbacks = _records(basis.chain, customer.id, -amount, on, on + holding_period(), reversal)
+    clawbacks = _records(
+        basis.chain, customer.id, -amount, on, on + holding_period(store), reversal
+    )
     basis.reverse(reversal, amount, on, "clawed_back", basis.record_ids)
     return [basis, *clawbacks]
 

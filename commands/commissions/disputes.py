@@ -38,6 +38,8 @@ from domain.commissions.disputes import (
     late_interest,
 )
 from domain.commissions.records import Commission
+from domain.ledger.calendar import WEEKENDS_ONLY, BusinessCalendar, calendar_for
+from domain.partners.reseller import Reseller, reseller_id
 
 MAX_DOCUMENT_BYTES_LIMIT = 10_485_760
 RELOADS = 3
@@ -49,6 +51,15 @@ class DisputeConfig:
     """Annual simple interest on an accepted dispute resolved after its due date."""
     max_document_bytes: int = 49_152
     """Largest supporting document (decoded); base64 in JSON makes a request ~4/3 bigger."""
+    holiday_calendars: bool = False
+    """Count the dispute window and review due dates on the reseller's country's holidays too
+    (LEDGER_BUSINESS_DAY_HOLIDAYS); off, weekends only, as every recorded date so far."""
+
+    def calendar_of(self, store: Store, reseller_number: int) -> BusinessCalendar:
+        if not self.holiday_calendars:
+            return WEEKENDS_ONLY
+        reseller = load(store, reseller_id(reseller_number), Reseller, "reseller")
+        return calendar_for(reseller.country)
 
 
 class DisputeItem(CommandModel):
@@ -127,6 +138,7 @@ def submit_dispute(
             documents,
             today,
             config.max_document_bytes,
+            config.calendar_of(store, number),
         )
         return Outcome(
             [dispute, *(record for record, _ in claims)],
@@ -236,7 +248,12 @@ def mark_complex(
         context,
         dispute_id,
         Permission.RESELLER_MANAGE,
-        lambda dispute, today: dispute.mark_complex(command.review_due_on, command.reason, today),
+        lambda dispute, today: dispute.mark_complex(
+            command.review_due_on,
+            command.reason,
+            today,
+            config.calendar_of(store, dispute.reseller_number),
+        ),
         fingerprint("dispute_complex", dispute_id, command.model_dump()),
         config,
     )

@@ -26,20 +26,24 @@ from commands.runner import CommandResult, Outcome, Store, fingerprint, run_comm
 from commands.store_access import exists, load, load_or_carried_over
 from domain.access.roles import Permission
 from domain.catalogue.tariffs import Counter
-from domain.commissions.payouts import (
+from domain.commissions.payout_calendar import (
     STATEMENT_LAST_DAY,
-    Payout,
-    PayoutAccount,
     cycle_of,
     is_payment_month,
     parse_cycle,
-    payout_account_id,
-    payout_id,
-    settle,
 )
+from domain.commissions.payout_settlement import (
+    below_threshold,
+    credit_to_net,
+    reverse_charge_applies,
+    settle,
+    vat_country,
+)
+from domain.commissions.payouts import Payout, PayoutAccount, payout_account_id, payout_id
 from domain.commissions.records import Commission
 from domain.commissions.tax_profile import TaxProfile, tax_profile_id
 from domain.credit.credit_account import CreditAccount, credit_account_id
+from domain.ledger.calendar import WEEKENDS_ONLY, BusinessCalendar, calendar_for
 from domain.ledger.errors import DomainError
 from domain.ledger.fx import FxRateBook, fx_book_id
 from domain.ledger.money import Money
@@ -56,6 +60,12 @@ class PayoutPolicy:
 
     isp_country: str = "NG"
     fx_max_age: timedelta = timedelta(hours=72)
+    holiday_calendars: bool = False
+    """Count the dispute window and payment date on the reseller's country's holidays too
+    (LEDGER_BUSINESS_DAY_HOLIDAYS); off, weekends only, as every recorded date so far."""
+
+    def calendar_for(self, reseller: Reseller) -> BusinessCalendar:
+        return calendar_for(reseller.country) if self.holiday_calendars else WEEKENDS_ONLY
 
 
 class SetPayoutSchedule(CommandModel):
@@ -296,9 +306,11 @@ def prepare_statement(
     reseller_number: int,
     cycle: str,
     candidates: Sequence[UUID],
+    policy: PayoutPolicy | None = None,
 ) -> CommandResult:
     """The cycle statement over those candidates still approved (candidates usually come from
     a read model; each record's own state decides). A statement made already is left alone."""
+    calendar_of = (policy or PayoutPolicy()).calendar_for
     _isp_only(context, reseller_number)
 
     def handle() -> Outcome:
@@ -322,7 +334,7 @@ def prepare_statement(
         if not records:
             body = {"reseller_id": reseller_number, "cycle": cycle, "status": "nothing_to_pay"}
             return Outcome([], body, reseller.root_number, reseller_number)
-        payout = Payout.prepare(account, cycle, records, context.received_at)
+        payout = Payout.prepare(account, cycle, records, context.received_at, calendar_of(reseller))
         account.open_cycle_for(cycle)
         return Outcome(
             [account, payout], payout_view(payout), reseller.root_number, reseller_number, 201
@@ -364,22 +376,23 @@ def pay_payout(
         ids = [str(r.id) for r in included]
         gross = sum((r.commission_amount for r in included), Money.zero(reseller.currency))
         threshold: Money = payout.schedule["minimum_threshold"]
-        if gross < threshold:
+        if below_threshold(gross, threshold):
             payout.carry_forward(now, ids, excluded, gross)
             account.close_cycle(cycle, "carried_forward", gross, ids)
             return Outcome(changed, payout_view(payout), reseller.root_number, reseller_number)
 
         facts = _tax_profile(store, reseller).facts()
-        reverse_charge = facts["country"] != policy.isp_country and bool(facts["vat_id"])
-        vat_country = policy.isp_country if reverse_charge else facts["country"]
+        reverse_charge = reverse_charge_applies(
+            facts["country"], facts["vat_id"], policy.isp_country
+        )
+        charged_country = vat_country(facts["country"], reverse_charge, policy.isp_country)
         owed = Money.zero(reseller.currency)
         credit_account = None
         if payout.schedule["net_against_credit"]:
             credit_account = load(
                 store, credit_account_id(reseller_number), CreditAccount, "credit account"
             )
-            if credit_account.currency == reseller.currency:
-                owed = credit_account.balance
+            owed = credit_to_net(reseller.currency, credit_account.currency, credit_account.balance)
         payout_currency: str = payout.schedule["payment_currency"]
         rate = None
         if payout_currency != reseller.currency:
@@ -389,7 +402,7 @@ def pay_payout(
         settlement = settle(
             reseller_number,
             gross,
-            standard_rate(vat_country),
+            standard_rate(charged_country),
             reverse_charge,
             bool(facts["backup_withholding"]),
             owed,
@@ -415,7 +428,7 @@ def pay_payout(
             ids,
             excluded,
             settlement,
-            vat_country,
+            charged_country,
             invoice_number,
             payee,
             None if rate is None else rate["as_of"],
@@ -477,7 +490,7 @@ def advance_cycle(
         if account.last_cycle is not None and account.last_cycle >= current:
             cycle = current
         else:
-            made = prepare_statement(store, context, reseller_number, current, candidates())
+            made = prepare_statement(store, context, reseller_number, current, candidates(), policy)
             if made.status_code == 201:
                 steps.append("statement")
             cycle = current

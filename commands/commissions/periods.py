@@ -22,13 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
-from typing import Any
 from uuid import UUID
 
 from commands.commissions.accrual import commission_view, reseller_chain
 from commands.commissions.plans import PlanBook
+from commands.customers.directory import registered_customers
 from commands.errors import Unprocessable
 from commands.models import DATE_MAX, DATE_MIN, DATE_RANGE
 from commands.principal import RequestContext
@@ -37,9 +37,18 @@ from commands.store_access import exists, load
 from domain.access.roles import Permission
 from domain.billing.customer_account import CustomerAccount, customer_account_id
 from domain.catalogue.tariffs import CustomerService
+from domain.commissions.period_rules import (
+    CustomerFacts,
+    collected_between,
+    first_invoice,
+    performance_measure,
+    plan_versions_in,
+    setup_day,
+    usage_base,
+    usage_service_types,
+)
 from domain.commissions.plans import (
     PlanRules,
-    active_on,
     active_stretches,
     anniversaries_in,
     capped_rates,
@@ -51,12 +60,9 @@ from domain.customers.customer import Customer
 from domain.ledger.errors import DomainError
 from domain.ledger.ids import derived_id
 from domain.ledger.money import Money
-from domain.ledger.topics import topics_of
 from domain.partners.reseller import Reseller, reseller_id
 
-CUSTOMER_TOPICS = topics_of(Customer.Registered)
 MAX_CUSTOMERS = 100_000
-SCAN_PAGE = 1000
 FIXED_RATE = Decimal(100)
 """Fixed amounts are recorded as base = the amount at 100%, so base x rate = amount holds."""
 
@@ -78,33 +84,11 @@ def parse_period(value: str) -> tuple[date, date]:
 
 
 def customers_of(store: Store, reseller_number: int) -> list[UUID]:
-    """The reseller's customers, from the store's log (nothing depends on a projection)."""
-    found: list[UUID] = []
-    position = 0
-    while notifications := store.recorder.select_notifications(
-        start=position, limit=SCAN_PAGE, topics=CUSTOMER_TOPICS, inclusive_of_start=False
-    ):
-        for notification in notifications:
-            registered = store.mapper.to_domain_event(notification)
-            if getattr(registered, "reseller_number", None) == reseller_number:
-                found.append(registered.originator_id)
-        if len(found) > MAX_CUSTOMERS:
-            raise Unprocessable("too many customers for one calculation", field="reseller_id")
-        position = notifications[-1].id
+    """The reseller's customers, from the event store (nothing depends on a projection)."""
+    found = registered_customers(store, reseller_number, MAX_CUSTOMERS)
+    if len(found) > MAX_CUSTOMERS:
+        raise Unprocessable("too many customers for one calculation", field="reseller_id")
     return found
-
-
-@dataclass
-class CustomerFacts:
-    customer_id: UUID
-    stretches: list[tuple[date, date | None]]
-    service_types: dict[str, str]
-    invoices: list[dict[str, Any]] = field(default_factory=list)
-    payments: list[tuple[date, Money]] = field(default_factory=list)
-
-    @property
-    def first_active(self) -> date | None:
-        return self.stretches[0][0] if self.stretches else None
 
 
 def customer_facts(store: Store, customer_id: UUID) -> CustomerFacts:
@@ -200,14 +184,14 @@ class Calculation:
             self.add(key, number, customer_id, kind, base, rate, share)
 
     def setup(self, facts: CustomerFacts) -> None:
-        began = facts.first_active
-        if began is None or not self.start <= began <= self.end:
+        began = setup_day(facts, self.start, self.end)
+        if began is None:
             return
         rules = self.plans.rules_on(self.reseller.number, began)
         if rules is not None and rules.setup_amount is not None:
             self.fixed([facts.customer_id], facts.customer_id, "setup", rules.setup_amount)
-        if facts.invoices:
-            first = min(facts.invoices, key=lambda i: (i["starts"], i["invoice_id"]))
+        first = first_invoice(facts)
+        if first is not None:
             self.percentage([facts.customer_id], facts.customer_id, "setup", first["net"], began)
 
     def usage(self, facts: CustomerFacts) -> None:
@@ -215,22 +199,19 @@ class Calculation:
             if not self.start <= invoice["starts"] <= self.end:
                 continue
             rules = self.plans.rules_on(self.reseller.number, invoice["starts"])
-            types = set(rules.usage_service_types) if rules is not None else set()
-            # An ancestor's usage types are not consulted: the customer's reseller's plan says
-            # which of its services are usage-based.
-            if not types:
-                types = {"voice", "value_added"}
-            base = Money.zero(self.currency)
-            for line in invoice["lines"]:
-                if facts.service_types.get(str(line.get("service_id"))) in types:
-                    base = base + line["net"]
+            types = usage_service_types(rules)
+            base = usage_base(facts, invoice, types, self.currency)
             key = [facts.customer_id, invoice["invoice_id"]]
             self.percentage(key, facts.customer_id, "usage", base, invoice["starts"])
 
     def retention(self, facts: CustomerFacts) -> None:
         """A bonus for each milestone whose anniversary falls in the period while the service
         is unbroken, by the plan version in force on the anniversary."""
-        for version in self._versions_in_period():
+
+        def rules_on(day: date) -> PlanRules | None:
+            return self.plans.rules_on(self.reseller.number, day)
+
+        for version in plan_versions_in(rules_on, self.start, self.end):
             for milestone, began, anniversary in anniversaries_in(
                 facts.stretches, version.milestones, self.start, self.end
             ):
@@ -240,27 +221,12 @@ class Calculation:
                 key = [facts.customer_id, began, milestone.months]
                 self.fixed(key, facts.customer_id, "retention", milestone.amount)
 
-    def _versions_in_period(self) -> list[PlanRules]:
-        versions: dict[date, PlanRules] = {}
-        for offset in range((self.end - self.start).days + 1):
-            rules = self.plans.rules_on(self.reseller.number, self.start + timedelta(days=offset))
-            if rules is not None:
-                versions.setdefault(rules.effective_from, rules)
-        return list(versions.values())
-
     def performance(self, everyone: list[CustomerFacts]) -> None:
         rules = self.plans.rules_on(self.reseller.number, self.end)
         if rules is None or rules.performance_measure is None:
             return
-        collected = Money.zero(self.currency)
-        for facts in everyone:
-            for day, amount in facts.payments:
-                if self.start <= day <= self.end:
-                    collected = collected + amount
-        if rules.performance_measure == "active_customers":
-            measure = Decimal(sum(1 for f in everyone if active_on(f.stretches, self.end)))
-        else:
-            measure = collected.amount
+        collected = collected_between(everyone, self.start, self.end, self.currency)
+        measure = performance_measure(rules.performance_measure, everyone, self.end, collected)
         tier = tier_for(rules.tiers, measure)
         if tier is None:
             return

@@ -1,27 +1,30 @@
-"""The reseller's ledger accounts a customer's money moves through (one set per reseller)."""
+"""The reseller's ledger accounts a customer's money moves through (one set per reseller);
+their names come from the one chart of accounts."""
 
 from __future__ import annotations
 
+from domain.ledger import accounts
+
 
 def receivable(reseller: int) -> str:
-    return f"assets:customer_receivable:{reseller}"
+    return accounts.customer_receivable(reseller)
 
 
 def revenue(reseller: int) -> str:
-    return f"income:services:{reseller}"
+    return accounts.services_revenue(reseller)
 
 
 def tax_payable(reseller: int) -> str:
-    return f"liabilities:tax_payable:{reseller}"
+    return accounts.tax_payable(reseller)
 
 
 def customer_credit(reseller: int) -> str:
-    return f"liabilities:customer_credit:{reseller}"
+    return accounts.customer_credit(reseller)
 
 
 def cash(reseller: int) -> str:
-    return f"assets:cash:{reseller}"
+    return accounts.reseller_cash(reseller)
 
 
 def chargebacks_receivable(reseller: int) -> str:
-    return f"assets:chargebacks_receivable:{reseller}"
+    return accounts.chargebacks_receivable(reseller)

@@ -32,6 +32,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.commissions.records import Commission
+from domain.ledger.calendar import WEEKENDS_ONLY, BusinessCalendar, add_business_days
 from domain.ledger.errors import DomainError, InvalidTransition
 from domain.ledger.ids import derived_id
 from domain.ledger.money import Money, round_down
@@ -48,26 +49,13 @@ RESOLVED = ("accepted", "rejected")
 ESCALATED_TO = "master_isp_management"
 
 
-def add_business_days(start: date, days: int) -> date:
-    """The day `days` business days (Mon-Fri) after `start`."""
-    if not 0 <= days <= 366:
-        raise ValueError("business days out of range")
-    current = start
-    remaining = days
-    while remaining:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            remaining -= 1
-    return current
-
-
-def window_closes(approved_on: date) -> date:
+def window_closes(approved_on: date, calendar: BusinessCalendar = WEEKENDS_ONLY) -> date:
     """The last day a record approved on `approved_on` may be disputed."""
-    return add_business_days(approved_on, WINDOW_BUSINESS_DAYS)
+    return add_business_days(approved_on, WINDOW_BUSINESS_DAYS, calendar)
 
 
-def standard_review_due(submitted_on: date) -> date:
-    return add_business_days(submitted_on, STANDARD_REVIEW_BUSINESS_DAYS)
+def standard_review_due(submitted_on: date, calendar: BusinessCalendar = WEEKENDS_ONLY) -> date:
+    return add_business_days(submitted_on, STANDARD_REVIEW_BUSINESS_DAYS, calendar)
 
 
 def late_interest(
@@ -173,9 +161,10 @@ class Dispute(Aggregate):
         documents: Sequence[Document],
         on: date,
         max_document_bytes: int,
+        calendar: BusinessCalendar = WEEKENDS_ONLY,
     ) -> Dispute:
         """Open a dispute of `claims` (each record with the base it should have had) and move
-        each record to `disputed`."""
+        each record to `disputed`. Windows and due dates count business days on `calendar`."""
         reason = _text(reason, "reason")
         if not 1 <= len(claims) <= MAX_ITEMS:
             raise DomainError(f"a dispute names 1-{MAX_ITEMS} commission records", field="items")
@@ -205,7 +194,7 @@ class Dispute(Aggregate):
                     "this record is not disputable (an adjustment or interest record)",
                     field=f"{field}.commission_id",
                 )
-            closes = window_closes(record.approved_on)
+            closes = window_closes(record.approved_on, calendar)
             if on > closes:
                 raise DomainError(
                     f"the dispute window closed on {closes.isoformat()} (5 business days after"
@@ -242,7 +231,7 @@ class Dispute(Aggregate):
             items=items,
             reason=reason,
             submitted_on=on,
-            review_due_on=standard_review_due(on),
+            review_due_on=standard_review_due(on, calendar),
             documents=recorded_documents,
         )
         for record, _ in claims:
@@ -305,7 +294,13 @@ class Dispute(Aggregate):
         self.complex = True
         self.review_due_on = review_due_on
 
-    def mark_complex(self, review_due_on: date, reason: str, today: date) -> None:
+    def mark_complex(
+        self,
+        review_due_on: date,
+        reason: str,
+        today: date,
+        calendar: BusinessCalendar = WEEKENDS_ONLY,
+    ) -> None:
         self._require_open()
         latest = self.submitted_on + timedelta(days=COMPLEX_REVIEW_MAX_DAYS)
         if review_due_on > latest:
@@ -314,7 +309,8 @@ class Dispute(Aggregate):
                 f" ({latest.isoformat()})",
                 field="review_due_on",
             )
-        if review_due_on <= standard_review_due(self.submitted_on) or review_due_on < today:
+        standard = standard_review_due(self.submitted_on, calendar)
+        if review_due_on <= standard or review_due_on < today:
             raise DomainError(
                 "a complex review is due later than the standard review and not in the past",
                 field="review_due_on",

@@ -10,6 +10,8 @@ period is the day before `hold_until`; on `hold_until` the records clear.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -24,6 +26,26 @@ from domain.ledger.money import Money
 MAX_REVERSALS = 100
 
 
+DEFAULT_HOLDING_DAYS = 30
+MAX_HOLDING_DAYS = 365
+
+
+@dataclass(frozen=True, slots=True)
+class CommissionSettings:
+    """The ledger's commission configuration, fixed by whoever builds the store (infra, from
+    `LEDGER_COMMISSION_HOLDING_DAYS`) and read by the commands through the store."""
+
+    holding_days: int = DEFAULT_HOLDING_DAYS
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.holding_days <= MAX_HOLDING_DAYS:
+            raise ValueError(f"the commission holding period is 0-{MAX_HOLDING_DAYS} days")
+
+    @property
+    def holding_period(self) -> timedelta:
+        return timedelta(days=self.holding_days)
+
+
 def holding_ends(paid_on: date, recorded_on: date, holding: timedelta) -> date:
     """`hold_until` of a payment's commissions: the holding period runs from when the money was
     recorded, never from a business date typed earlier (a payment backdated to 1900 is held as
@@ -33,6 +55,14 @@ def holding_ends(paid_on: date, recorded_on: date, holding: timedelta) -> date:
 
 def payment_commissions_id(source: str) -> UUID:
     return derived_id("payment-commissions", source)
+
+
+def reversal_outcome(within_holding_period: bool, statuses: Sequence[str]) -> str:
+    """'voided' when the reversal is inside the holding period and no record standing for
+    the payment has moved on from pending; 'clawed_back' otherwise."""
+    if within_holding_period and all(status == "pending" for status in statuses):
+        return "voided"
+    return "clawed_back"
 
 
 class PaymentCommissions(Aggregate):
@@ -79,6 +109,12 @@ class PaymentCommissions(Aggregate):
 
     def within_holding_period(self, on: date) -> bool:
         return on < self.hold_until
+
+    def reversal_outcome(self, on: date, statuses: Sequence[str]) -> str:
+        """How a reversal dated `on` undoes the payment's commissions: inside the holding
+        period, while every record standing for it is still pending, they are 'voided' (and
+        replaced on what remains); otherwise new records claw the amount back."""
+        return reversal_outcome(self.within_holding_period(on), statuses)
 
     class Reversed(Aggregate.Event):
         reversal: str

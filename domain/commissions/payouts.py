@@ -27,44 +27,34 @@ All of it is one balanced journal entry.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.commissions.payout_calendar import (
+    FREQUENCY_MONTHS,
+    covered_period,
+    dispute_window_end,
+    is_payment_month,
+    parse_cycle,
+    payment_date,
+)
+from domain.commissions.payout_settlement import BACKUP_WITHHOLDING_RATE, Settlement
+from domain.ledger.calendar import WEEKENDS_ONLY, BusinessCalendar
 from domain.ledger.errors import DomainError, InvalidTransition
 from domain.ledger.ids import derived_id
 from domain.ledger.journal import (
-    CASH,
-    RESELLER_RECEIVABLE,
-    JournalEntry,
     Posting,
-    credit,
-    debit,
-    reseller_account,
 )
-from domain.ledger.money import Money, round_half_up
-from domain.ledger.tax import tax_on
+from domain.ledger.money import Money
 
-FREQUENCY_MONTHS = {"monthly": 1, "quarterly": 3, "bi-annual": 6, "annual": 12}
 PAYOUT_METHODS = ("bank_transfer", "wire", "check", "digital_wallet")
 MIN_THRESHOLD = Decimal(50)
 MAX_THRESHOLD = Decimal(1000)
-STATEMENT_LAST_DAY = 15
-PAYMENT_WINDOW = (15, 20)
-DISPUTE_BUSINESS_DAYS = 5
-BACKUP_WITHHOLDING_RATE = Decimal(24)
 MAX_RECORDS_PER_PAYOUT = 10_000
-
-COMMISSION_PAYABLE = "liabilities:commission_payable"
-VAT_INPUT = "assets:vat_input"
-VAT_OUTPUT = "liabilities:vat_output"
-BACKUP_WITHHOLDING = "liabilities:backup_withholding"
-FX_CONVERSION = "equity:fx_conversion"
-"""A currency trading account: keeps a payout converted at payment time balanced per currency."""
 
 
 def payout_id(reseller_number: int, cycle: str) -> UUID:
@@ -73,58 +63,6 @@ def payout_id(reseller_number: int, cycle: str) -> UUID:
 
 def payout_account_id(reseller_number: int) -> UUID:
     return derived_id("payout-account", reseller_number)
-
-
-# -- the calendar ---------------------------------------------------------------------------
-
-
-def cycle_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
-
-
-def parse_cycle(cycle: str) -> date:
-    """The first day of the cycle's payment month."""
-    try:
-        year, month = (int(part) for part in cycle.split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        raise DomainError("a period is YYYY-MM", field="period") from None
-
-
-def is_payment_month(frequency: str, first_day: date) -> bool:
-    """Monthly pays every month; quarterly in Jan/Apr/Jul/Oct; bi-annual in Jan/Jul; annual
-    in January: each for the months just ended."""
-    return (first_day.month - 1) % FREQUENCY_MONTHS[frequency] == 0
-
-
-def covered_period(frequency: str, first_day: date) -> tuple[date, date]:
-    months = FREQUENCY_MONTHS[frequency]
-    end = first_day - timedelta(days=1)
-    year, month = first_day.year, first_day.month - months
-    while month < 1:
-        month += 12
-        year -= 1
-    return date(year, month, 1), end
-
-
-def add_business_days(day: date, count: int) -> date:
-    """The `count`-th weekday after `day` (Monday-Friday; holidays are not modelled)."""
-    while count > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            count -= 1
-    return day
-
-
-def dispute_window_end(statement_on: date) -> date:
-    return add_business_days(statement_on, DISPUTE_BUSINESS_DAYS)
-
-
-def payment_date(cycle: str, processing_day: int, statement_on: date) -> date:
-    first = parse_cycle(cycle)
-    low, high = PAYMENT_WINDOW
-    scheduled = first.replace(day=min(max(processing_day, low), high))
-    return max(scheduled, dispute_window_end(statement_on) + timedelta(days=1))
 
 
 # -- the schedule ---------------------------------------------------------------------------
@@ -239,84 +177,6 @@ class PayoutAccount(Aggregate):
         self.carried_ids = carried_ids
 
 
-# -- the money ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Settlement:
-    """What a payout moves, all computed once, at payment time."""
-
-    gross: Money
-    vat_rate: Decimal
-    vat: Money
-    reverse_charge: bool
-    withheld: Money
-    offset: Money
-    """Settled against what the reseller owes on its credit account."""
-    due_after_offset: Money
-    """What is left to pay, in the commission currency."""
-    fx_rate: Decimal | None
-    paid: Money
-    """What leaves the bank, in the payout currency."""
-    postings: tuple[Posting, ...]
-
-
-def settle(
-    reseller_number: int,
-    gross: Money,
-    vat_rate: Decimal,
-    reverse_charge: bool,
-    backup_withholding: bool,
-    owed_on_credit: Money,
-    payout_currency: str,
-    fx_rate: Decimal | None,
-) -> Settlement:
-    """The figures and the one balanced journal entry of a payout of `gross` (> 0)."""
-    if not gross.is_positive:
-        raise DomainError("only a positive total is paid out", field="amount")
-    currency = gross.currency
-    vat = tax_on(gross, vat_rate)
-    withheld = (
-        round_half_up(gross.amount * BACKUP_WITHHOLDING_RATE / 100, currency)
-        if backup_withholding
-        else Money.zero(currency)
-    )
-    due = gross - withheld if reverse_charge else gross + vat - withheld
-    owed = owed_on_credit if owed_on_credit.is_positive else Money.zero(currency)
-    offset = owed if owed <= due else due
-    left = due - offset
-    if payout_currency == currency:
-        fx_rate, paid = None, left
-    else:
-        if fx_rate is None or fx_rate <= 0:
-            raise DomainError(f"no rate from {currency} to {payout_currency}", field="fx_rate")
-        paid = round_half_up(left.amount * fx_rate, payout_currency)
-
-    lines: list[Posting | None] = [
-        debit(reseller_account(COMMISSION_PAYABLE, reseller_number), gross),
-        _maybe(debit, VAT_INPUT, vat),
-        _maybe(credit, VAT_OUTPUT, vat) if reverse_charge else None,
-        _maybe(credit, BACKUP_WITHHOLDING, withheld),
-        _maybe(credit, reseller_account(RESELLER_RECEIVABLE, reseller_number), offset),
-    ]
-    if fx_rate is None:
-        lines.append(_maybe(credit, CASH, left))
-    else:
-        lines += [
-            _maybe(credit, FX_CONVERSION, left),
-            _maybe(debit, FX_CONVERSION, paid),
-            _maybe(credit, CASH, paid),
-        ]
-    entry = JournalEntry(tuple(p for p in lines if p is not None))
-    return Settlement(
-        gross, vat_rate, vat, reverse_charge, withheld, offset, left, fx_rate, paid, entry.postings
-    )
-
-
-def _maybe(side: Any, account: str, money: Money) -> Posting | None:
-    return side(account, money) if money.is_positive else None
-
-
 # -- the payout -----------------------------------------------------------------------------
 
 
@@ -381,8 +241,10 @@ class Payout(Aggregate):
         cycle: str,
         records: Sequence[tuple[UUID, str, Money]],
         now: datetime,
+        calendar: BusinessCalendar = WEEKENDS_ONLY,
     ) -> Payout:
-        """The cycle statement over the approved records (id, type, amount) found today."""
+        """The cycle statement over the approved records (id, type, amount) found today; the
+        dispute window and payment date count business days on `calendar`."""
         first = parse_cycle(cycle)
         if not is_payment_month(account.frequency, first):
             raise DomainError(f"{cycle} is not a {account.frequency} payment month", "period")
@@ -410,8 +272,8 @@ class Payout(Aggregate):
             period_end=end,
             prepared_on=today,
             prepared_at=now,
-            dispute_window_ends=dispute_window_end(today),
-            pay_on=payment_date(cycle, account.processing_day, today),
+            dispute_window_ends=dispute_window_end(today, calendar),
+            pay_on=payment_date(cycle, account.processing_day, today, calendar),
             currency=account.currency,
             opening_carried_forward=opening,
             lines=lines,

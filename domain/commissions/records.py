@@ -23,6 +23,15 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.ledger.accounts import (
+    COMMISSION_EXPENSE as COMMISSION_EXPENSE,
+)
+from domain.ledger.accounts import (
+    DISPUTE_INTEREST_EXPENSE as DISPUTE_INTEREST_EXPENSE,
+)
+from domain.ledger.accounts import (
+    commission_payable,
+)
 from domain.ledger.errors import DomainError, InvalidTransition
 from domain.ledger.journal import JournalEntry, Posting, credit, debit
 from domain.ledger.money import Money, percent_of, round_down
@@ -33,8 +42,6 @@ RECORD_TYPES = (*COMMISSION_TYPES, INTEREST_TYPE)
 """What a record may be: plans earn the five seed types; interest on a late-resolved dispute is
 a record of its own type (never a plan's)."""
 MAX_RATE = Decimal(100)
-COMMISSION_EXPENSE = "expenses:commissions"
-DISPUTE_INTEREST_EXPENSE = "expenses:commission_dispute_interest"
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "pending": frozenset({"calculated", "voided"}),
@@ -64,7 +71,7 @@ def commission_on(base: Money, rate_percent: Decimal) -> Money:
 
 
 def payable_account(reseller_number: int) -> str:
-    return f"liabilities:commission_payable:{reseller_number}"
+    return commission_payable(reseller_number)
 
 
 def payable_postings(reseller_number: int, amount: Money, expense: str) -> list[Posting]:

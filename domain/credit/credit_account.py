@@ -24,17 +24,14 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.ledger.accounts import CASH, WHOLESALE_REVENUE, reseller_receivable
 from domain.ledger.errors import DomainError
 from domain.ledger.ids import derived_id
 from domain.ledger.journal import (
-    CASH,
-    RESELLER_RECEIVABLE,
-    WHOLESALE_REVENUE,
     JournalEntry,
     Posting,
     credit,
     debit,
-    reseller_account,
 )
 from domain.ledger.money import Money, ratio
 
@@ -121,7 +118,7 @@ class CreditAccount(Aggregate):
 
     @property
     def receivable_account(self) -> str:
-        return reseller_account(RESELLER_RECEIVABLE, self.reseller_number)
+        return reseller_receivable(self.reseller_number)
 
     def emergency_amount(self, now: datetime) -> Money:
         if self.emergency is None or now >= self.emergency["expires_at"]:

@@ -24,16 +24,6 @@ class UnbalancedEntry(ValueError):
     """Postings whose debits and credits differ in some currency."""
 
 
-# Account codes. Per-reseller accounts append the reseller number, e.g. "assets:receivable:7".
-RESELLER_RECEIVABLE = "assets:reseller_receivable"
-CASH = "assets:cash"
-WHOLESALE_REVENUE = "income:wholesale"
-
-
-def reseller_account(base: str, reseller_number: int) -> str:
-    return f"{base}:{reseller_number}"
-
-
 @dataclass(frozen=True, slots=True)
 class Posting:
     account: str

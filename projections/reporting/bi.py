@@ -12,7 +12,6 @@ Adding a view is one entry in `VIEWS` (plus its section in docs/bi.md).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import psycopg
@@ -20,6 +19,7 @@ from psycopg import Connection
 from psycopg import sql as pgsql
 
 from projections.commissions.records import paid_rate_sql
+from projections.locks import BI_LOCK_KEY
 
 SCHEMA = "bi"
 
@@ -124,15 +124,6 @@ VIEWS: dict[str, str] = {
             resolution_breached::boolean AS resolution_breached
         FROM proj_support.tickets""",
 }
-
-
-def _lock_key() -> int:
-    digest = hashlib.sha256(b"bi-schema").digest()
-    return int.from_bytes(digest[:8], "big", signed=True)
-
-
-BI_LOCK_KEY = _lock_key()
-"""Serialises view (re)creation: service starts, migrations and projection swaps."""
 
 
 def view_query(name: str) -> str:

@@ -23,10 +23,11 @@ from typing import Any, ClassVar
 from psycopg import Cursor
 from psycopg import sql as pgsql
 
+from domain.ledger.accounts import CUSTOMER_RECEIVABLE
 from projections.base import Handler, Projector
 from projections.envelope import Envelope
 
-RECEIVABLE_PREFIX = "assets:customer_receivable:"
+RECEIVABLE_PREFIX = f"{CUSTOMER_RECEIVABLE}:"
 LIVE_STATUSES = ("active", "suspended")
 """A customer counts as live (paying) in these statuses; churn is leaving them for inactive."""
 

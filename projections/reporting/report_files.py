@@ -13,6 +13,7 @@ from typing import Any
 
 from psycopg import Connection
 
+from projections.locks import REPORT_FILES_TABLES_LOCK_KEY
 from projections.reporting.exports import export
 from projections.reporting.metrics import reseller_info
 from projections.reporting.report_builders import build_report
@@ -33,7 +34,7 @@ DDL = (
 
 def ensure_report_file_tables(conn: Connection[Any]) -> None:
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(7305002)")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (REPORT_FILES_TABLES_LOCK_KEY,))
         for statement in DDL:
             conn.execute(statement)
 

@@ -401,7 +401,7 @@ def test_a_backdated_payment_is_held_from_when_it_was_recorded(
     assert commissions, paid.text
     for commission_id in commissions:
         record = store.repository.get(uuid.UUID(commission_id))
-        assert record.hold_until == date.today() + holding_period()
+        assert record.hold_until == date.today() + holding_period(store)
         # Not cleared by the sweep, so not approvable at once.
         approve = client.post(
             f"/reseller/api/commissions/{commission_id}/approve", headers=isp_headers

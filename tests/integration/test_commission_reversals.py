@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from commands.commissions.accrual import SETTINGS
+from commands.commissions.accrual import commission_settings
 from commands.errors import Unprocessable
 from domain.billing.customer_account import customer_account_id
 from domain.commissions.payment_commissions import PaymentCommissions, payment_commissions_id
@@ -55,7 +55,7 @@ CASES = [
 
 @pytest.mark.parametrize(("kind", "amount", "on", "outcome"), CASES)
 def test_void_inside_the_holding_period_clawback_after(store, kind, amount, on, outcome) -> None:
-    assert SETTINGS.holding_days == HOLD_DAYS
+    assert commission_settings(store).holding_days == HOLD_DAYS
     top = reseller(store, "15.00")
     leaf = reseller(store, "8.00", parent=top.number)
     rates = [(leaf.number, Decimal(8)), (top.number, Decimal(15))]
@@ -135,11 +135,11 @@ def test_a_reversal_beyond_what_stands_is_refused_and_writes_nothing(store) -> N
 
 
 def test_the_holding_period_is_the_ledger_setting(store, monkeypatch) -> None:
-    from commands.commissions.accrual import configure_commissions
+    from domain.commissions.payment_commissions import CommissionSettings
     from infra.settings import Settings
 
     monkeypatch.setenv("LEDGER_COMMISSION_HOLDING_DAYS", "7")
-    configure_commissions(Settings().commission_holding_days)
+    store.commission_settings = CommissionSettings(Settings().commission_holding_days)
     try:
         r = reseller(store, "10.00")
         who = customer(store, r.number)
@@ -156,7 +156,7 @@ def test_the_holding_period_is_the_ledger_setting(store, monkeypatch) -> None:
             (PAID_ON + timedelta(days=7)).isoformat(),
         )
     finally:
-        configure_commissions(HOLD_DAYS)
+        store.commission_settings = CommissionSettings(HOLD_DAYS)
     (voided,) = inside["commissions"]
     (cleared_later,) = after["commissions"]
     records = {str(c.id): c for c in commissions_of(store, who)}

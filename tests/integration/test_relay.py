@@ -8,7 +8,8 @@ import psycopg
 import pytest
 
 from commands.credit.credit_account import RecordCharge, record_charge
-from infra.relay import RELAY_LOCK_KEY, Relay, relay_position
+from infra.relay import Relay, relay_position
+from projections.locks import RELAY_LOCK_KEY
 from tests.conftest import prepared_store
 from tests.support.builders import context, new_reseller
 from tests.support.projection_checks import read_topic

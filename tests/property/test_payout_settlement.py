@@ -9,9 +9,10 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.commissions.payouts import COMMISSION_PAYABLE, settle
+from domain.commissions.payout_settlement import settle
+from domain.ledger.accounts import CASH, COMMISSION_PAYABLE
 from domain.ledger.errors import DomainError
-from domain.ledger.journal import CASH, trial_balance
+from domain.ledger.journal import trial_balance
 from domain.ledger.money import Money, round_half_up
 
 CURRENCIES = ["USD", "JPY", "BHD", "NGN"]

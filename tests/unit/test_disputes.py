@@ -11,12 +11,12 @@ import pytest
 from domain.commissions.disputes import (
     Dispute,
     Document,
-    add_business_days,
     late_interest,
     standard_review_due,
     window_closes,
 )
 from domain.commissions.records import Commission
+from domain.ledger.calendar import add_business_days
 from domain.ledger.errors import DomainError, InvalidTransition
 from domain.ledger.journal import trial_balance
 from domain.ledger.money import Money

@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from domain.commissions.payouts import (
-    PayoutAccount,
+from domain.commissions.payout_calendar import (
     covered_period,
     dispute_window_end,
     is_payment_month,
     payment_date,
-    settle,
 )
+from domain.commissions.payout_settlement import settle
+from domain.commissions.payouts import PayoutAccount
 from domain.ledger.errors import DomainError
 from domain.ledger.fx import FxRateBook
 from domain.ledger.money import Money
@@ -102,3 +102,23 @@ def test_a_netted_converted_payout_with_vat():
         ("equity:fx_conversion", "debit", "0.44 USD"),
         ("assets:cash", "credit", "0.44 USD"),
     }
+
+
+def test_the_threshold_reverse_charge_and_netting_rules() -> None:
+    from domain.commissions.payout_settlement import (
+        below_threshold,
+        credit_to_net,
+        reverse_charge_applies,
+        vat_country,
+    )
+
+    usd = lambda value: Money.of(value, "USD")  # noqa: E731
+    assert below_threshold(usd("49.99"), usd("50.00"))
+    assert not below_threshold(usd("50.00"), usd("50.00"))
+    assert reverse_charge_applies("DE", "DE123", "NG")
+    assert not reverse_charge_applies("DE", None, "NG")
+    assert not reverse_charge_applies("NG", "NG123", "NG")
+    assert vat_country("DE", True, "NG") == "NG"
+    assert vat_country("DE", False, "NG") == "DE"
+    assert credit_to_net("USD", "USD", usd("12.50")) == usd("12.50")
+    assert credit_to_net("USD", "EUR", Money.of("12.50", "EUR")) == usd("0")
