@@ -76,7 +76,7 @@ def _update(statement: str, *fields: str) -> Handler:
     return handler
 
 
-def _requeue(condition: str, field: str) -> Handler:
+def _requeue(condition: str, field: str | None) -> Handler:
     """Replays and redeliveries: the deliveries go out again (same ids), in position order."""
 
     def handler(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
@@ -87,10 +87,20 @@ def _requeue(condition: str, field: str) -> Handler:
                 "UPDATE ledger_webhook_state.deliveries SET status = 'pending', attempts = 0,"
                 " next_attempt_at = now() WHERE subscription_id = %s AND {condition}"
             ).format(condition=pgsql.SQL(condition)),
-            (e.aggregate_id, e.data[field]),
+            (e.aggregate_id, *([] if field is None else [e.data[field]])),
         )
 
     return handler
+
+
+_activate = _update("active = true, disabled_reason = NULL")
+_resume_failed = _requeue("status = 'failed'", None)
+
+
+def _enabled(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
+    """Deliveries resume from the first not delivered: a failed one goes out again first."""
+    _activate(cur, schema, e)
+    _resume_failed(cur, schema, e)
 
 
 def _queue(cur: Cursor[Any], schema: pgsql.Identifier, e: Envelope) -> None:
@@ -146,7 +156,7 @@ class WebhooksProjector(Projector):
         ),
         _SUBSCRIPTION + "PreviousSecretRetired": _update("secrets = secrets[1:1]"),
         _SUBSCRIPTION + "Disabled": _update("active = false, disabled_reason = %s", "reason"),
-        _SUBSCRIPTION + "Enabled": _update("active = true, disabled_reason = NULL"),
+        _SUBSCRIPTION + "Enabled": _enabled,
         _SUBSCRIPTION + "ReplayRequested": _requeue("position > %s", "after_position"),
         _SUBSCRIPTION + "RedeliveryRequested": _requeue("position = %s", "position"),
     }

@@ -1,0 +1,239 @@
+"""Must-show (issue 16, webhooks): a real HTTP receiver on loopback (allowed for the test, as
+LEDGER_WEBHOOKS_ALLOW_PRIVATE_TARGETS would) verifies every signature; while it answers 503
+the worker retries, and once it is back every event arrives in order, each webhook-id once;
+a replay from a position re-delivers exactly the events after it, a redelivery one; nothing of
+another reseller arrives; a target the SSRF rules refuse is never called, and sustained
+failure disables the subscription (an event) and tells the owner's centre."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import psycopg
+import pytest
+
+from commands.customers.customers import (
+    ChangeCustomerStatus,
+    CreateCustomer,
+    change_customer_status,
+    create_customer,
+)
+from domain.webhooks.signing import verify
+from domain.webhooks.subscription import WebhookSubscription
+from infra.webhook_worker import WebhookWorkerConfig, disabling, run_webhook_worker
+from projections.webhooks.outbox import delivery_id
+from tests.support.builders import context, new_reseller
+from tests.support.webhooks import TEST_BOX, new_subscription
+
+FAST = WebhookWorkerConfig(
+    allow_private=True, poll_s=0.02, max_attempts=100, base_backoff_s=0.05, max_backoff_s=0.2
+)
+
+
+@dataclass
+class Received:
+    path: str
+    webhook_id: str
+    status: int
+    verified: bool
+    body: dict[str, Any]
+
+
+@dataclass
+class Receiver:
+    secret: str = ""
+    down: bool = False
+    log: list[Received] = field(default_factory=list)
+
+    def mine(self) -> list[Received]:
+        return [r for r in self.log if r.path == "/hooks"]
+
+    def delivered(self) -> list[Received]:
+        return [r for r in self.mine() if r.status == 204]
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, str]]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            headers = {
+                k: str(self.headers[k])
+                for k in ("webhook-id", "webhook-timestamp", "webhook-signature")
+            }
+            ok = verify(state.secret, headers, raw, int(time.time()))
+            status = 503 if state.down else 204
+            received = Received(self.path, headers["webhook-id"], status, ok, json.loads(raw))
+            state.log.append(received)
+            self.send_response(status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield state, f"http://127.0.0.1:{server.server_port}/hooks"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def worker(store: Any, database_url: str) -> Iterator[Callable[[WebhookWorkerConfig], None]]:
+    stopping = threading.Event()
+    threads: list[threading.Thread] = []
+
+    def start(config: WebhookWorkerConfig) -> None:
+        thread = threading.Thread(
+            target=run_webhook_worker,
+            args=(
+                lambda: psycopg.connect(database_url, autocommit=True),
+                TEST_BOX,
+                config,
+                disabling(store),
+                stopping,
+            ),
+            daemon=True,
+        )
+        thread.start()
+        threads.append(thread)
+
+    yield start
+    stopping.set()
+    for thread in threads:
+        thread.join(timeout=10)
+
+
+def wait_for(predicate: Callable[[], bool], timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def projected(database_url: str, subscription_id: str) -> bool:
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT 1 FROM proj_webhooks.subscriptions WHERE subscription_id = %s",
+            (subscription_id,),
+        ).fetchone()
+    return row is not None
+
+
+def status_changes(store: Any, number: int, count: int) -> list[int]:
+    """`count` customer.status_changed events of reseller `number`; their positions."""
+    created = create_customer(
+        store,
+        context(),
+        CreateCustomer(
+            customer_type="person", first_name="W", last_name="Hook", reseller_id=number
+        ),
+    )
+    customer = uuid.UUID(json.loads(created.body)["customer_id"])
+    positions = []
+    for index in range(count):
+        status = "active" if index % 2 == 0 else "suspended"
+        result = change_customer_status(
+            store, context(), customer, ChangeCustomerStatus(status=status)
+        )
+        assert result.position is not None
+        positions.append(result.position)
+    return positions
+
+
+def test_retries_through_an_outage_in_order_then_replay_and_redelivery(
+    store, database_url, store_feed, client, isp_headers, receiver, worker
+):
+    state, url = receiver
+    tenant, other = new_reseller(store), new_reseller(store)
+    mine = new_subscription(store, tenant.number, url, ["customer.status_changed"])
+    theirs = new_subscription(store, other.number, url + "/other", ["customer.status_changed"])
+    state.secret = mine["secret"]
+    wait_for(lambda: projected(database_url, mine["subscription_id"]))
+    wait_for(lambda: projected(database_url, theirs["subscription_id"]))
+    state.down = True
+    worker(FAST)
+    worker(FAST)  # two workers: still one delivery in flight per subscription
+    positions = status_changes(store, tenant.number, 6)
+    theirs_positions = status_changes(store, other.number, 2)
+    wait_for(lambda: sum(1 for r in state.log if r.status == 503) >= 4)
+    state.down = False
+    ids = [delivery_id(mine["subscription_id"], p) for p in positions]
+    wait_for(lambda: len([r for r in state.delivered() if r.webhook_id in ids]) >= len(ids))
+
+    assert all(r.verified for r in state.mine()), "every signature verifies"
+    delivered = [r.webhook_id for r in state.delivered() if r.webhook_id in ids]
+    assert delivered == ids, "in order, each webhook-id once"
+    assert [r.body["position"] for r in state.delivered()][: len(ids)] == positions
+    assert {r.body["reseller_id"] for r in state.mine()} == {tenant.number}, "nothing of another"
+    wait_for(lambda: len([r for r in state.log if r.path == "/hooks/other"]) >= 2)
+    theirs_received = [r.body["position"] for r in state.log if r.path == "/hooks/other"]
+    assert theirs_received[-2:] == theirs_positions
+    first = state.delivered()[0].body
+    assert first["type"] == "customer.status_changed" and first["schema_version"]
+    assert set(first["data"]) == {"customer_id", "from_status", "to_status"}
+
+    base = f"/reseller/api/webhooks/subscriptions/{mine['subscription_id']}"
+    log = client.get(f"{base}/deliveries", headers=isp_headers).json()
+    assert [d["delivery_id"] for d in log] == ids
+    assert all(d["status"] == "delivered" and d["last_status"] == 204 for d in log)
+    codes = [a["status_code"] for d in log for a in d["attempt_log"]]
+    assert 503 in codes and codes.count(204) == len(ids)
+
+    before = len(state.mine())
+    replay = client.post(
+        f"{base}/replay", json={"after_position": positions[2]}, headers=isp_headers
+    )
+    assert replay.status_code == 202, replay.text
+    wait_for(lambda: len(state.mine()) >= before + 3)
+    time.sleep(0.3)  # nothing more than those three arrives
+    assert [r.webhook_id for r in state.mine()[before:]] == ids[3:]
+
+    before = len(state.mine())
+    again = client.post(f"{base}/deliveries/{positions[0]}/redeliver", headers=isp_headers)
+    assert again.status_code == 202, again.text
+    wait_for(lambda: len(state.mine()) >= before + 1)
+    time.sleep(0.3)
+    assert [r.webhook_id for r in state.mine()[before:]] == [ids[0]]
+    assert all(r.verified for r in state.mine())
+
+
+def test_a_refused_target_is_never_called_and_sustained_failure_disables(
+    store, database_url, store_feed, receiver, worker
+):
+    state, url = receiver
+    tenant = new_reseller(store)
+    subscription = new_subscription(store, tenant.number, url, ["customer.status_changed"])
+    state.secret = subscription["secret"]
+    wait_for(lambda: projected(database_url, subscription["subscription_id"]))
+    worker(
+        WebhookWorkerConfig(allow_private=False, poll_s=0.02, max_attempts=3, base_backoff_s=0.02)
+    )
+    (position,) = status_changes(store, tenant.number, 1)
+    subscription_id = uuid.UUID(subscription["subscription_id"])
+
+    def disabled() -> bool:
+        found = store.repository.get(subscription_id)
+        return isinstance(found, WebhookSubscription) and not found.active
+
+    wait_for(disabled)
+    assert state.log == [], "the loopback receiver was never called"
+    found = store.repository.get(subscription_id)
+    assert "target refused" in (found.disabled_reason or "")
+    assert "loopback" in (found.disabled_reason or "")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        status, attempts = conn.execute(
+            "SELECT status, attempts FROM ledger_webhook_state.deliveries WHERE delivery_id = %s",
+            (delivery_id(subscription_id, position),),
+        ).fetchone() or (None, None)
+    assert (status, attempts) == ("failed", 3)
