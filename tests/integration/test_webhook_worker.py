@@ -12,7 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -216,9 +216,7 @@ def test_a_refused_target_is_never_called_and_sustained_failure_disables(
     subscription = new_subscription(store, tenant.number, url, ["customer.status_changed"])
     state.secret = subscription["secret"]
     wait_for(lambda: projected(database_url, subscription["subscription_id"]))
-    worker(
-        WebhookWorkerConfig(allow_private=False, poll_s=0.02, max_attempts=3, base_backoff_s=0.02)
-    )
+    worker(replace(FAST, allow_private=False, max_attempts=3, base_backoff_s=0.02))
     (position,) = status_changes(store, tenant.number, 1)
     subscription_id = uuid.UUID(subscription["subscription_id"])
 
@@ -237,3 +235,39 @@ def test_a_refused_target_is_never_called_and_sustained_failure_disables(
             (delivery_id(subscription_id, position),),
         ).fetchone() or (None, None)
     assert (status, attempts) == ("failed", 3)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        wait_for(
+            lambda: (
+                conn.execute(
+                    "SELECT 1 FROM proj_notifications.notifications WHERE reseller = %s"
+                    " AND kind = 'webhook_disabled'",
+                    (tenant.number,),
+                ).fetchone()
+                is not None
+            )
+        )
+
+
+def test_after_sustained_failure_enabling_resumes_from_the_failed_delivery_in_order(
+    store, database_url, store_feed, client, receiver, worker
+):
+    state, url = receiver
+    tenant = new_reseller(store)
+    subscription = new_subscription(store, tenant.number, url, ["customer.status_changed"])
+    state.secret, state.down = subscription["secret"], True
+    wait_for(lambda: projected(database_url, subscription["subscription_id"]))
+    worker(
+        WebhookWorkerConfig(allow_private=True, poll_s=0.02, max_attempts=2, base_backoff_s=0.02)
+    )
+    positions = status_changes(store, tenant.number, 3)
+    ids = [delivery_id(subscription["subscription_id"], p) for p in positions]
+    base = f"/reseller/api/webhooks/subscriptions/{subscription['subscription_id']}"
+    wait_for(lambda: client.get(base, headers=tenant.headers()).json()["active"] is False)
+    time.sleep(0.3)
+    assert [r.webhook_id for r in state.log] == [ids[0], ids[0]], "nothing past the failed one"
+    state.down = False
+    assert client.post(f"{base}/enable", headers=tenant.headers()).status_code == 200
+    wait_for(lambda: len(state.delivered()) >= 3)
+    time.sleep(0.3)
+    assert [r.webhook_id for r in state.delivered()] == ids
+    assert all(r.verified for r in state.log)
