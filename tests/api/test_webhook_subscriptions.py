@@ -97,3 +97,18 @@ def test_the_list_is_the_resellers_own(client, tenant, other_tenant, store_feed)
     assert created.json()["subscription_id"] not in [s["subscription_id"] for s in others]
     types = client.get("/reseller/api/webhooks/event-types", headers=tenant.headers(Role.READONLY))
     assert "invoice.issued" in types.json()["event_types"]
+
+
+def test_secret_bearing_writes_refuse_an_idempotency_key_and_do_not_advertise_one(
+    client, tenant, store
+):
+    head = store.recorder.max_notification_id()
+    keyed = tenant.headers(**{"Idempotency-Key": "k-webhook"})
+    assert_problem(client.post(BASE, json=BODY, headers=keyed), 422, "Idempotency-Key")
+    assert store.recorder.max_notification_id() == head
+    paths = client.app.openapi()["paths"]
+    for path in (BASE, BASE + "/{subscription_id}/rotate-secret"):
+        names = [p["name"] for p in paths[path]["post"].get("parameters", [])]
+        assert "Idempotency-Key" not in names, path
+    replay = paths[BASE + "/{subscription_id}/replay"]["post"]["parameters"]
+    assert "Idempotency-Key" in [p["name"] for p in replay]
