@@ -62,12 +62,21 @@ Exhausted = Callable[[UUID, str], None]
 
 
 def _attempt(
-    url: str, secrets: list[str], delivery_id: str, payload: Any, config: WebhookWorkerConfig
+    box: SecretBox,
+    url: str,
+    sealed: list[str],
+    delivery_id: str,
+    payload: Any,
+    config: WebhookWorkerConfig,
 ) -> DeliveryResult:
+    """One attempt's outcome; whatever goes wrong is a failed attempt, never a dead worker."""
     try:
+        secrets = [box.decrypt(secret) for secret in sealed]
         return deliver(url, secrets, delivery_id, payload, config.allow_private, config.timeout_s)
     except TargetRefused as refused:
         return DeliveryResult(None, f"target refused: {refused}"[:500])
+    except Exception as error:  # a malformed answer (http.client.HTTPException), a bad key
+        return DeliveryResult(None, repr(error)[:500])
 
 
 def deliver_next(
@@ -80,7 +89,7 @@ def deliver_next(
         if row is None:
             return False
         delivery_id, subscription_id, payload, attempts, url, sealed = row
-        result = _attempt(url, [box.decrypt(s) for s in sealed], delivery_id, payload, config)
+        result = _attempt(box, url, sealed, delivery_id, payload, config)
         tries = attempts + 1
         conn.execute(
             "INSERT INTO ledger_webhook_state.attempts (delivery_id, attempt, status_code, error)"

@@ -8,6 +8,7 @@ failure disables the subscription (an event) and tells the owner's centre."""
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import uuid
@@ -176,9 +177,14 @@ def test_retries_through_an_outage_in_order_then_replay_and_redelivery(
     assert delivered == ids, "in order, each webhook-id once"
     assert [r.body["position"] for r in state.delivered()][: len(ids)] == positions
     assert {r.body["reseller_id"] for r in state.mine()} == {tenant.number}, "nothing of another"
-    wait_for(lambda: len([r for r in state.log if r.path == "/hooks/other"]) >= 2)
-    theirs_received = [r.body["position"] for r in state.log if r.path == "/hooks/other"]
-    assert theirs_received[-2:] == theirs_positions
+
+    def theirs_delivered() -> list[int]:
+        return [
+            r.body["position"] for r in state.log if r.path == "/hooks/other" and r.status == 204
+        ]
+
+    wait_for(lambda: len(theirs_delivered()) >= 2)
+    assert theirs_delivered() == theirs_positions
     first = state.delivered()[0].body
     assert first["type"] == "customer.status_changed" and first["schema_version"]
     assert set(first["data"]) == {"customer_id", "from_status", "to_status"}
@@ -271,3 +277,56 @@ def test_after_sustained_failure_enabling_resumes_from_the_failed_delivery_in_or
     time.sleep(0.3)
     assert [r.webhook_id for r in state.delivered()] == ids
     assert all(r.verified for r in state.log)
+
+
+@pytest.fixture
+def garbage_server() -> Iterator[str]:
+    """Answers every connection with bytes that are no HTTP response."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        while not stopping.is_set():
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with connection:
+                connection.recv(65_536)
+                connection.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    stopping.set()
+    thread.join(timeout=5)
+    listener.close()
+
+
+def test_a_malformed_answer_is_a_failed_attempt_and_a_new_url_gets_the_pending_delivery(
+    store, database_url, store_feed, client, receiver, worker, garbage_server
+):
+    state, url = receiver
+    tenant = new_reseller(store)
+    subscription = new_subscription(
+        store, tenant.number, garbage_server, ["customer.status_changed"]
+    )
+    state.secret = subscription["secret"]
+    wait_for(lambda: projected(database_url, subscription["subscription_id"]))
+    worker(FAST)
+    (position,) = status_changes(store, tenant.number, 1)
+    base = f"/reseller/api/webhooks/subscriptions/{subscription['subscription_id']}"
+
+    def attempts() -> list[dict[str, Any]]:
+        log = client.get(f"{base}/deliveries", headers=tenant.headers()).json()
+        return [a for d in log for a in d["attempt_log"]]
+
+    wait_for(lambda: len(attempts()) >= 2)
+    assert all(a["status_code"] is None and a["error"] for a in attempts())
+    moved = client.patch(base, json={"url": url}, headers=tenant.headers())
+    assert moved.status_code == 200, moved.text
+    wait_for(lambda: len(state.delivered()) == 1)
+    (arrived,) = state.delivered()
+    assert arrived.webhook_id == delivery_id(subscription["subscription_id"], position)
+    assert arrived.verified
