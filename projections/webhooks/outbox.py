@@ -216,3 +216,12 @@ def delivery_log(
         }
         for row in rows
     ]
+
+
+def has_delivery(conn: Connection[Any], subscription_id: UUID, position: int) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM ledger_webhook_state.deliveries WHERE subscription_id = %s"
+        " AND position = %s",
+        (subscription_id, position),
+    ).fetchone()
+    return row is not None

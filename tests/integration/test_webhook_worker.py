@@ -19,7 +19,12 @@ from typing import Any
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
+from psycopg_pool import ConnectionPool
 
+from api.app import create_app
+from api.deps import ApiServices
+from commands.access.auth import AuthConfig, AuthServices
 from commands.customers.customers import (
     ChangeCustomerStatus,
     CreateCustomer,
@@ -28,14 +33,54 @@ from commands.customers.customers import (
 )
 from domain.webhooks.signing import verify
 from domain.webhooks.subscription import WebhookSubscription
+from infra.auth_store import PostgresSessionStore, PostgresThrottle
 from infra.webhook_worker import WebhookWorkerConfig, disabling, run_webhook_worker
 from projections.webhooks.outbox import delivery_id
+from tests.conftest import prepared_store, running_store_feed
 from tests.support.builders import context, new_reseller
+from tests.support.services import throwaway_database
 from tests.support.webhooks import TEST_BOX, new_subscription
 
 FAST = WebhookWorkerConfig(
     allow_private=True, poll_s=0.02, max_attempts=100, base_backoff_s=0.05, max_backoff_s=0.2
 )
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    """A database of this module's own: the worker sends every subscription's deliveries, so
+    other tests' subscriptions (unreachable hosts, retried) must not compete with these."""
+    with throwaway_database("ledger_webhooks") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def store(database_url: str) -> Iterator[Any]:
+    store = prepared_store(database_url)
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def store_feed(database_url: str, store: Any) -> Iterator[None]:
+    with running_store_feed(database_url, store):
+        yield
+
+
+@pytest.fixture(scope="module")
+def client(database_url: str, store: Any, store_feed: None) -> Iterator[TestClient]:
+    pool: ConnectionPool[Any] = ConnectionPool(
+        database_url, min_size=1, max_size=4, kwargs={"autocommit": True}, open=True
+    )
+    auth = AuthServices(
+        config=AuthConfig(),
+        sessions=PostgresSessionStore(pool),
+        throttle=PostgresThrottle(pool),
+        box=TEST_BOX,
+    )
+    with TestClient(create_app(ApiServices(store=store, read_pool=pool, auth=auth))) as client:
+        yield client
+    pool.close()
 
 
 @dataclass
@@ -153,7 +198,7 @@ def status_changes(store: Any, number: int, count: int) -> list[int]:
 
 
 def test_retries_through_an_outage_in_order_then_replay_and_redelivery(
-    store, database_url, store_feed, client, isp_headers, receiver, worker
+    store, database_url, store_feed, client, receiver, worker
 ):
     state, url = receiver
     tenant, other = new_reseller(store), new_reseller(store)
@@ -190,7 +235,7 @@ def test_retries_through_an_outage_in_order_then_replay_and_redelivery(
     assert set(first["data"]) == {"customer_id", "from_status", "to_status"}
 
     base = f"/reseller/api/webhooks/subscriptions/{mine['subscription_id']}"
-    log = client.get(f"{base}/deliveries", headers=isp_headers).json()
+    log = client.get(f"{base}/deliveries", headers=tenant.headers()).json()
     assert [d["delivery_id"] for d in log] == ids
     assert all(d["status"] == "delivered" and d["last_status"] == 204 for d in log)
     codes = [a["status_code"] for d in log for a in d["attempt_log"]]
@@ -198,7 +243,7 @@ def test_retries_through_an_outage_in_order_then_replay_and_redelivery(
 
     before = len(state.mine())
     replay = client.post(
-        f"{base}/replay", json={"after_position": positions[2]}, headers=isp_headers
+        f"{base}/replay", json={"after_position": positions[2]}, headers=tenant.headers()
     )
     assert replay.status_code == 202, replay.text
     wait_for(lambda: len(state.mine()) >= before + 3)
@@ -206,7 +251,7 @@ def test_retries_through_an_outage_in_order_then_replay_and_redelivery(
     assert [r.webhook_id for r in state.mine()[before:]] == ids[3:]
 
     before = len(state.mine())
-    again = client.post(f"{base}/deliveries/{positions[0]}/redeliver", headers=isp_headers)
+    again = client.post(f"{base}/deliveries/{positions[0]}/redeliver", headers=tenant.headers())
     assert again.status_code == 202, again.text
     wait_for(lambda: len(state.mine()) >= before + 1)
     time.sleep(0.3)

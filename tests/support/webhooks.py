@@ -4,10 +4,17 @@ authorization matrix."""
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from commands.customers.customers import (
+    ChangeCustomerStatus,
+    CreateCustomer,
+    change_customer_status,
+    create_customer,
+)
 from commands.webhooks.subscriptions import (
     CreateSubscription,
     DisableSubscription,
@@ -58,6 +65,54 @@ def _disabled(store: Any, number: int) -> str:
     return subscription_id
 
 
+def queued_delivery(store: Any, number: int) -> tuple[str, int]:
+    """A subscription of reseller `number` with one queued delivery (projected): its id and
+    the delivery's position."""
+    subscription_id = new_subscription(store, number, event_types=["customer.status_changed"])[
+        "subscription_id"
+    ]
+    _wait(
+        store,
+        "SELECT 1 FROM proj_webhooks.subscriptions WHERE subscription_id = %s",
+        subscription_id,
+    )
+    created = create_customer(
+        store,
+        context(),
+        CreateCustomer(customer_type="person", first_name="W", last_name="Q", reseller_id=number),
+    )
+    changed = change_customer_status(
+        store,
+        context(),
+        uuid.UUID(json.loads(created.body)["customer_id"]),
+        ChangeCustomerStatus(status="active"),
+    )
+    position = int(changed.position or 0)
+    _wait(
+        store,
+        "SELECT 1 FROM ledger_webhook_state.deliveries WHERE subscription_id = %s"
+        " AND position = %s",
+        subscription_id,
+        position,
+    )
+    return subscription_id, position
+
+
+def _wait(store: Any, query: str, *params: Any) -> None:
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        with store.recorder.datastore.get_connection() as conn:
+            if conn.execute(query, params).fetchone() is not None:
+                return
+        time.sleep(0.02)
+    raise AssertionError(f"never projected: {query} {params}")
+
+
+def _redeliver_url(store: Any, number: int) -> str:
+    subscription_id, position = queued_delivery(store, number)
+    return f"{BASE}/{subscription_id}/deliveries/{position}/redeliver"
+
+
 def webhooks_policy(
     scoped: Callable[..., Any], own: Callable[..., Any]
 ) -> dict[tuple[str, str], Any]:
@@ -99,7 +154,7 @@ def webhooks_policy(
         ),
         ("POST", one + "/deliveries/{position}/redeliver"): scoped(
             manage,
-            lambda s, n: (f"{BASE}/{_subscription(s, n)}/deliveries/1/redeliver", None, None),
+            lambda s, n: (_redeliver_url(s, n), None, None),
         ),
         ("POST", one + "/replay"): scoped(
             manage,

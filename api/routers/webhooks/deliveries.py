@@ -11,8 +11,9 @@ from pydantic import BaseModel
 from api.deps import Context, ExactJSONRoute, ReadConnection, Services, command_response, parse_uuid
 from api.routers.webhooks.subscriptions import WHAT, SubscriptionOut
 from api.schemas import PROBLEMS
+from commands.errors import NotFound
 from commands.webhooks import subscriptions as commands
-from projections.webhooks.outbox import delivery_log
+from projections.webhooks.outbox import delivery_log, has_delivery
 
 router = APIRouter(
     prefix="/reseller/api/webhooks/subscriptions", tags=["webhooks"], route_class=ExactJSONRoute
@@ -69,11 +70,16 @@ def deliveries(
     status_code=202,
     responses=PROBLEMS,
 )
-def redeliver(subscription_id: str, position: int, context: Context, s: Services) -> Response:
-    """Send the delivery of the event at `position` again (same `webhook-id`)."""
-    return command_response(
-        commands.request_redelivery(s.store, context, parse_uuid(subscription_id, WHAT), position)
-    )
+def redeliver(
+    subscription_id: str, position: int, context: Context, s: Services, conn: ReadConnection
+) -> Response:
+    """Send the delivery of the event at `position` again (same `webhook-id`); 404 when the
+    subscription has no delivery there."""
+    subscription = parse_uuid(subscription_id, WHAT)
+    commands.subscription(s.store, context, subscription)  # in reach, or 404 / 403 first
+    if not has_delivery(conn, subscription, position):
+        raise NotFound(f"no delivery at position {position}", field="position")
+    return command_response(commands.request_redelivery(s.store, context, subscription, position))
 
 
 @router.post(
