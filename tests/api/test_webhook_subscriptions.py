@@ -112,3 +112,15 @@ def test_secret_bearing_writes_refuse_an_idempotency_key_and_do_not_advertise_on
         assert "Idempotency-Key" not in names, path
     replay = paths[BASE + "/{subscription_id}/replay"]["post"]["parameters"]
     assert "Idempotency-Key" in [p["name"] for p in replay]
+
+
+def test_redelivering_what_the_subscription_does_not_have_is_not_found(client, tenant):
+    created = client.post(BASE, json=BODY, headers=tenant.headers()).json()
+    url = f"{BASE}/{created['subscription_id']}/deliveries/1/redeliver"
+    assert_problem(client.post(url, headers=tenant.headers()), 404)
+    replay = client.post(
+        f"{BASE}/{created['subscription_id']}/replay",
+        json={"after_position": 0},
+        headers=tenant.headers(),
+    )
+    assert replay.status_code == 202 and replay.json()["replay_after"] == 0

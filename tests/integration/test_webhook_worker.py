@@ -31,6 +31,7 @@ from commands.customers.customers import (
     change_customer_status,
     create_customer,
 )
+from commands.webhooks.subscriptions import DisableSubscription, disable_subscription
 from domain.webhooks.signing import verify
 from domain.webhooks.subscription import WebhookSubscription
 from infra.auth_store import PostgresSessionStore, PostgresThrottle
@@ -204,9 +205,11 @@ def test_retries_through_an_outage_in_order_then_replay_and_redelivery(
     tenant, other = new_reseller(store), new_reseller(store)
     mine = new_subscription(store, tenant.number, url, ["customer.status_changed"])
     theirs = new_subscription(store, other.number, url + "/other", ["customer.status_changed"])
+    isp = new_subscription(store, None, url + "/isp", ["customer.status_changed"])
     state.secret = mine["secret"]
     wait_for(lambda: projected(database_url, mine["subscription_id"]))
     wait_for(lambda: projected(database_url, theirs["subscription_id"]))
+    wait_for(lambda: projected(database_url, isp["subscription_id"]))
     state.down = True
     worker(FAST)
     worker(FAST)  # two workers: still one delivery in flight per subscription
@@ -230,6 +233,14 @@ def test_retries_through_an_outage_in_order_then_replay_and_redelivery(
 
     wait_for(lambda: len(theirs_delivered()) >= 2)
     assert theirs_delivered() == theirs_positions
+
+    def isp_delivered() -> list[int]:
+        return [r.body["position"] for r in state.log if r.path == "/hooks/isp" and r.status == 204]
+
+    # The master ISP's own subscription receives every reseller's events, in order.
+    wait_for(lambda: set(positions + theirs_positions) <= set(isp_delivered()))
+    assert isp_delivered() == sorted(isp_delivered())
+    disable_subscription(store, context(), uuid.UUID(isp["subscription_id"]), DisableSubscription())
     first = state.delivered()[0].body
     assert first["type"] == "customer.status_changed" and first["schema_version"]
     assert set(first["data"]) == {"customer_id", "from_status", "to_status"}
