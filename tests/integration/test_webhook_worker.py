@@ -8,13 +8,18 @@ failure disables the subscription (an event) and tells the owner's centre."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -37,11 +42,13 @@ from domain.webhooks.subscription import WebhookSubscription
 from infra.auth_store import PostgresSessionStore, PostgresThrottle
 from infra.webhook_worker import WebhookWorkerConfig, disabling, run_webhook_worker
 from projections.webhooks.outbox import delivery_id
-from tests.conftest import prepared_store, running_store_feed
+from tests.conftest import TEST_SECRET_KEY, prepared_store, running_store_feed
 from tests.support.builders import context, new_reseller
+from tests.support.privacy import PRIVACY_ENV
 from tests.support.services import throwaway_database
 from tests.support.webhooks import TEST_BOX, new_subscription
 
+REPO = Path(__file__).resolve().parents[2]
 FAST = WebhookWorkerConfig(
     allow_private=True, poll_s=0.02, max_attempts=100, base_backoff_s=0.05, max_backoff_s=0.2
 )
@@ -386,3 +393,52 @@ def test_a_malformed_answer_is_a_failed_attempt_and_a_new_url_gets_the_pending_d
     (arrived,) = state.delivered()
     assert arrived.webhook_id == delivery_id(subscription["subscription_id"], position)
     assert arrived.verified
+
+
+def test_ledger_webhooks_killed_midway_resumes_without_duplicates(
+    store, database_url, store_feed, receiver, tmp_path
+):
+    state, url = receiver
+    tenant = new_reseller(store)
+    subscription = new_subscription(store, tenant.number, url, ["customer.status_changed"])
+    state.secret, state.down = subscription["secret"], True
+    wait_for(lambda: projected(database_url, subscription["subscription_id"]))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
+    env |= {
+        "LEDGER_DATABASE_URL": database_url,
+        **PRIVACY_ENV,
+        "LEDGER_SECRET_KEY": TEST_SECRET_KEY,
+        "LEDGER_WEBHOOKS_ALLOW_PRIVATE_TARGETS": "true",
+        "LEDGER_WEBHOOKS_POLL_S": "0.05",
+        "LEDGER_WEBHOOKS_BASE_BACKOFF_S": "0.1",
+        "LEDGER_WEBHOOKS_MAX_BACKOFF_S": "0.3",
+    }
+
+    def start(n: int) -> subprocess.Popen[bytes]:
+        log = open(tmp_path / f"webhooks-{n}.log", "wb")  # noqa: SIM115
+        return subprocess.Popen(
+            [sys.executable, "-m", "infra.cli", "webhooks"],
+            cwd=REPO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    first, second = start(1), None
+    try:
+        positions = status_changes(store, tenant.number, 3)
+        wait_for(lambda: len(state.mine()) >= 2, 60)  # retrying while the receiver is down
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+        state.down = False
+        second = start(2)
+        wait_for(lambda: len(state.delivered()) >= 3, 60)
+        time.sleep(0.5)  # anything sent twice would have arrived by now
+    finally:
+        for process in (first, second):
+            if process is not None and process.poll() is None:
+                process.terminate()
+                process.wait(timeout=30)
+    ids = [delivery_id(subscription["subscription_id"], p) for p in positions]
+    assert [r.webhook_id for r in state.delivered()] == ids
+    assert all(r.verified for r in state.mine())
