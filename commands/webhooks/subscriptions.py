@@ -8,6 +8,7 @@ therefore never kept for replay: they refuse an Idempotency-Key, like token issu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -121,12 +122,16 @@ def subscription(store: Store, context: RequestContext, subscription_id: UUID) -
     return subscription_view(load_subscription(store, context.principal, subscription_id))
 
 
+Change = Callable[[WebhookSubscription], dict[str, Any] | None]
+"""Applies a change to a loaded subscription; what it returns joins the response."""
+
+
 def _changing(
     store: Store,
     context: RequestContext,
     subscription_id: UUID,
     name: str,
-    change: Any,
+    change: Change,
     status: int = 200,
     *detail: object,
 ) -> CommandResult:
@@ -208,14 +213,17 @@ def request_replay(
     store: Store, context: RequestContext, subscription_id: UUID, command: RequestReplay
 ) -> CommandResult:
     """Accepted (202): the outbox re-queues the deliveries, the worker sends them in order."""
+
+    def replay(found: WebhookSubscription) -> dict[str, Any]:
+        found.request_replay(command.after_position)
+        return {"replay_after": command.after_position}
+
     return _changing(
         store,
         context,
         subscription_id,
         "request_replay",
-        lambda s: (
-            s.request_replay(command.after_position) or {"replay_after": command.after_position}
-        ),
+        replay,
         202,
         command.after_position,
     )
@@ -227,12 +235,17 @@ def request_redelivery(
     """Accepted (202): the delivery of the event at `position` goes out again."""
     if position < 1:
         raise Unprocessable("position must be at least 1", field="position")
+
+    def redeliver(found: WebhookSubscription) -> dict[str, Any]:
+        found.request_redelivery(position)
+        return {"redeliver_position": position}
+
     return _changing(
         store,
         context,
         subscription_id,
         "request_redelivery",
-        lambda s: s.request_redelivery(position) or {"redeliver_position": position},
+        redeliver,
         202,
         position,
     )
