@@ -7,10 +7,10 @@ waiting for its next attempt) nothing later of that subscription goes out, and a
 midway leaves it pending for its successor under the same `webhook-id`. A failed attempt (no
 2xx, no answer, or a target the SSRF rules refuse at delivery) waits a doubling pause with
 jitter; after `max_attempts` the delivery is `failed` and the subscription is disabled
-automatically (an event: the owner's admins are notified). A failed delivery still holds back
-the later ones, so nothing is sent past it out of order: enabling the subscription (or a
-redelivery, or a replay) puts it back in the queue first. Every attempt is logged with its
-response code."""
+automatically (an event: the owner's admins are notified); a 410 Gone does so at once. A
+failed delivery still holds back the later ones, so nothing is sent past it out of order:
+enabling the subscription (or a redelivery, or a replay) puts it back in the queue first.
+Every attempt is logged with its response code."""
 
 from __future__ import annotations
 
@@ -57,6 +57,9 @@ _CLAIM = (
     " ORDER BY d.next_attempt_at, d.position LIMIT 1 FOR UPDATE OF d SKIP LOCKED"
 )
 
+GONE = 410
+"""Standard Webhooks: the receiver asks to stop; the subscription is disabled at once."""
+
 Exhausted = Callable[[UUID, str], None]
 """Called with a subscription whose delivery ran out of attempts, and why."""
 
@@ -99,9 +102,14 @@ def deliver_next(
         error = result.error or (None if result.delivered else f"HTTP {result.status}")
         if result.delivered:
             status, pause = "delivered", 0.0
-        elif tries >= config.max_attempts:
+        elif result.status == GONE or tries >= config.max_attempts:
             status, pause = "failed", 0.0
-            gave_up = (subscription_id, f"{tries} failed attempts, the last: {error}")
+            gave_up = (
+                subscription_id,
+                "the receiver answered 410 Gone"
+                if result.status == GONE
+                else f"{tries} failed attempts, the last: {error}",
+            )
         else:
             status = "pending"
             pause = backoff_s(tries, config.base_backoff_s, config.max_backoff_s)

@@ -104,13 +104,14 @@ class Received:
 class Receiver:
     secret: str = ""
     down: bool = False
+    answer: int = 204
     log: list[Received] = field(default_factory=list)
 
     def mine(self) -> list[Received]:
         return [r for r in self.log if r.path == "/hooks"]
 
     def delivered(self) -> list[Received]:
-        return [r for r in self.mine() if r.status == 204]
+        return [r for r in self.mine() if 200 <= r.status < 300]
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
                 for k in ("webhook-id", "webhook-timestamp", "webhook-signature")
             }
             ok = verify(state.secret, headers, raw, int(time.time()))
-            status = 503 if state.down else 204
+            status = 503 if state.down else state.answer
             received = Received(self.path, headers["webhook-id"], status, ok, json.loads(raw))
             state.log.append(received)
             self.send_response(status)
@@ -442,3 +443,25 @@ def test_ledger_webhooks_killed_midway_resumes_without_duplicates(
     ids = [delivery_id(subscription["subscription_id"], p) for p in positions]
     assert [r.webhook_id for r in state.delivered()] == ids
     assert all(r.verified for r in state.mine())
+
+
+def test_a_410_gone_disables_the_subscription_at_once(
+    store, database_url, store_feed, receiver, worker
+):
+    state, url = receiver
+    tenant = new_reseller(store)
+    subscription = new_subscription(store, tenant.number, url, ["customer.status_changed"])
+    state.secret, state.answer = subscription["secret"], 410
+    wait_for(lambda: projected(database_url, subscription["subscription_id"]))
+    worker(FAST)
+    status_changes(store, tenant.number, 2)
+    found_id = uuid.UUID(subscription["subscription_id"])
+
+    def disabled() -> bool:
+        found = store.repository.get(found_id)
+        return isinstance(found, WebhookSubscription) and not found.active
+
+    wait_for(disabled)
+    time.sleep(0.3)
+    assert [r.status for r in state.log] == [410], "one attempt, nothing after it"
+    assert "410 Gone" in (store.repository.get(found_id).disabled_reason or "")
