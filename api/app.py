@@ -75,6 +75,8 @@ from api.routers.support import desk_settings, knowledge_base, tickets
 from api.routers.support import metrics as support_metrics
 from api.routers.support import queue as support_queue
 from api.routers.support import report as support_report
+from api.routers.webhooks import deliveries as webhook_deliveries
+from api.routers.webhooks import subscriptions as webhook_subscriptions
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = structlog.get_logger(__name__)
@@ -228,4 +230,6 @@ def create_app(services: ApiServices) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(broadcasts.router)
     app.include_router(notification_preferences.router)
+    app.include_router(webhook_subscriptions.router)
+    app.include_router(webhook_deliveries.router)
     return app

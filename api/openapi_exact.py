@@ -1,7 +1,8 @@
 """Keeping the OpenAPI document and the server in agreement (issue 11 §11).
 
 - `Idempotency-Key` is advertised only where a key is taken: on writes, not on reads, and not on
-  the writes whose response holds a secret (token issuance, password reset), which refuse one.
+  the writes whose response holds a secret (token issuance, password reset, a webhook
+  subscription's creation and secret rotation), which refuse one.
 - A 405 names every method the path has in `Allow` (Starlette names only the first route's).
 """
 
@@ -21,6 +22,8 @@ WRITES = {"post", "put", "patch", "delete"}
 REFUSE_IDEMPOTENCY_KEY = {
     ("post", "/reseller/api/tokens"),
     ("post", "/reseller/api/users/{user_id}/reset-password"),
+    ("post", "/reseller/api/webhooks/subscriptions"),
+    ("post", "/reseller/api/webhooks/subscriptions/{subscription_id}/rotate-secret"),
 }
 """Their responses hold a secret that must not be stored, so a key is refused (422)."""
 

@@ -162,6 +162,20 @@ def notify() -> None:
 
 
 @app.command()
+def webhooks() -> None:
+    """Deliver queued webhooks, signed, in order per subscription, with retries
+    (LEDGER_WEBHOOKS_*)."""
+    from infra.webhook_worker import run_from_runtime
+
+    runtime = _runtime()
+    stopping = _stop_on_signals()
+    try:
+        run_from_runtime(runtime, stopping)
+    finally:
+        runtime.close()
+
+
+@app.command()
 def relay() -> None:
     """Publish the event store's log to Kafka (one active relay; others wait)."""
     runtime = _runtime()

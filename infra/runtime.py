@@ -139,15 +139,19 @@ def auth_config(s: Settings) -> AuthConfig:
     )
 
 
-def auth_services(s: Settings, pool: ConnectionPool[psycopg.Connection[Any]]) -> AuthServices:
+def secret_box(s: Settings) -> FernetBox:
+    """What encrypts TOTP seeds and webhook secrets (the API and the webhook worker)."""
     if s.secret_key is None and s.database_url is not None:
         raise ValueError("LEDGER_SECRET_KEY is required when LEDGER_DATABASE_URL is set")
-    key = s.secret_key or embedded_secret_key(s.data_dir)
+    return FernetBox(s.secret_key or embedded_secret_key(s.data_dir))
+
+
+def auth_services(s: Settings, pool: ConnectionPool[psycopg.Connection[Any]]) -> AuthServices:
     return AuthServices(
         config=auth_config(s),
         sessions=PostgresSessionStore(pool),
         throttle=PostgresThrottle(pool),
-        box=FernetBox(key),
+        box=secret_box(s),
     )
 
 

@@ -179,6 +179,11 @@ class Settings(BaseSettings):
         default=False,
         description="Let webhooks reach loopback, link-local and private addresses (tests only)",
     )
+    webhooks_poll_s: float = Field(default=0.5, ge=0.01, le=60)
+    webhooks_max_attempts: int = Field(default=10, ge=1, le=100)
+    webhooks_base_backoff_s: float = Field(default=5.0, ge=0.01, le=3_600)
+    webhooks_max_backoff_s: float = Field(default=3_600.0, ge=0.01, le=86_400)
+    webhooks_timeout_s: float = Field(default=10.0, ge=0.1, le=120)
 
     @field_validator("trusted_proxies")
     @classmethod

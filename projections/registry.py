@@ -17,6 +17,7 @@ from projections.ledger.journal import JournalProjector
 from projections.notifications.projector import NotificationsProjector
 from projections.reporting.read_model import ReportingProjector
 from projections.support.projector import SupportProjector
+from projections.webhooks.outbox import WebhooksProjector
 
 PROJECTORS: dict[str, type[Projector]] = {
     p.name: p
@@ -35,5 +36,6 @@ PROJECTORS: dict[str, type[Projector]] = {
         StatementsProjector,
         SupportProjector,
         NotificationsProjector,
+        WebhooksProjector,
     )
 }

@@ -7,6 +7,7 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,13 @@ def read_pool(database_url: str, store: LedgerStore) -> Iterator[ConnectionPool[
 @pytest.fixture(scope="session")
 def store_feed(database_url: str, store: LedgerStore) -> Iterator[None]:
     """The embedded default's projector feed, running for the whole session."""
+    with running_store_feed(database_url, store):
+        yield
+
+
+@contextmanager
+def running_store_feed(database_url: str, store: LedgerStore) -> Iterator[None]:
+    """Every projector on the store feed, in a thread, while the block runs."""
     stopping = threading.Event()
     thread = threading.Thread(
         target=run_store_feed,

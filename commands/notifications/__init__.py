@@ -15,6 +15,7 @@ KindName = Literal[
     "service_suspended",
     "system_maintenance",
     "policy_update",
+    "webhook_disabled",
 ]
 ChannelName = Literal["in_app", "email", "sms"]
 
@@ -26,4 +27,4 @@ class PreferenceChoice(CommandModel):
 
 
 class SetPreferences(CommandModel):
-    preferences: list[PreferenceChoice] = Field(min_length=1, max_length=18)
+    preferences: list[PreferenceChoice] = Field(min_length=1, max_length=21)

@@ -56,6 +56,7 @@ class Permission(StrEnum):
     AUDIT_VIEW = "audit_view"  # master ISP realm only: the audit trail of every event
     REPORT_SCHEDULE = "report_schedule"
     COMMISSION_DISPUTE = "commission_dispute"  # submit and escalate commission disputes
+    WEBHOOK_MANAGE = "webhook_manage"  # admin rank: subscriptions, their secrets and deliveries
 
 
 ISP_ONLY = frozenset({Permission.RESELLER_MANAGE, Permission.CREDIT_CHARGE, Permission.AUDIT_VIEW})

@@ -16,6 +16,7 @@ class NotificationType(StrEnum):
     SERVICE_SUSPENDED = "service_suspended"
     SYSTEM_MAINTENANCE = "system_maintenance"
     POLICY_UPDATE = "policy_update"
+    WEBHOOK_DISABLED = "webhook_disabled"
 
 
 class Channel(StrEnum):
@@ -32,6 +33,7 @@ DEFAULT_CHANNELS: Mapping[NotificationType, frozenset[Channel]] = {
     NotificationType.SERVICE_SUSPENDED: frozenset({Channel.IN_APP, Channel.EMAIL}),
     NotificationType.SYSTEM_MAINTENANCE: frozenset({Channel.IN_APP, Channel.EMAIL}),
     NotificationType.POLICY_UPDATE: frozenset({Channel.IN_APP, Channel.EMAIL}),
+    NotificationType.WEBHOOK_DISABLED: frozenset({Channel.IN_APP, Channel.EMAIL}),
 }
 
 
@@ -128,12 +130,28 @@ def _broadcast(tenant: int, data: Mapping[str, Any]) -> list[Draft]:
     ]
 
 
+def _webhook_disabled(tenant: int, data: Mapping[str, Any]) -> list[Draft]:
+    """Only the worker's own disabling (sustained failure): an admin who disabled it knows."""
+    if not data.get("automatic"):
+        return []
+    return [
+        Draft(
+            NotificationType.WEBHOOK_DISABLED,
+            tenant,
+            "A webhook subscription was disabled",
+            f"Deliveries stopped: {data.get('reason', '')}. Enable the subscription to resume "
+            "from the first event not delivered.",
+        )
+    ]
+
+
 _RULES = {
     "CreditAccount.AlertsChanged": _credit_warning,
     "Customer.StatusChanged": _customer_status,
     "Customer.Registered": _registered,
     "Payout.Paid": _payout_paid,
     "Broadcast.Published": _broadcast,
+    "WebhookSubscription.Disabled": _webhook_disabled,
 }
 NOTIFYING_EVENTS = frozenset(_RULES)
 

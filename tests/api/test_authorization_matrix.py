@@ -28,6 +28,7 @@ from tests.support.builders import context, new_reseller, new_user
 from tests.support.disputes import approved_commission, dispute_in_state
 from tests.support.notifications import Own, notifications_policy
 from tests.support.tickets import api_clock, support_policy
+from tests.support.webhooks import webhooks_policy
 
 P = Permission
 Request = tuple[str, dict[str, Any] | None, dict[str, Any] | None]  # url, params, json
@@ -1086,6 +1087,7 @@ POLICY: dict[tuple[str, str], Any] = {
 
 POLICY.update(support_policy(Scoped))  # the support desk's routes (issue 15)
 POLICY.update(notifications_policy(Scoped))  # the notification centre (issue 16)
+POLICY.update(webhooks_policy(Scoped, Own))  # webhook subscriptions and deliveries (issue 16)
 
 _api_clock = api_clock  # one list: the support builders read the same clock
 

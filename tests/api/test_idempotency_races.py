@@ -23,6 +23,7 @@ from tests.api import test_authorization_matrix as matrix
 from tests.api.auth_helpers import PASSWORD, add_user, bearer, login
 from tests.api.helpers import assert_problem
 from tests.support.builders import Tenant, new_reseller
+from tests.support.webhooks import new_subscription
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 TRIALS = 50
@@ -38,6 +39,10 @@ NOT_RACED: dict[tuple[str, str], str] = {
     ("POST", "/reseller/auth/2fa/confirm"): REFUSES_KEY + "the response holds recovery codes",
     ("POST", "/reseller/auth/2fa/disable"): REFUSES_KEY + "the request holds a password",
     ("POST", "/reseller/api/tokens"): REFUSES_KEY + "the response holds the secret",
+    ("POST", "/reseller/api/webhooks/subscriptions"): REFUSES_KEY + "the response holds the secret",
+    ("POST", "/reseller/api/webhooks/subscriptions/{subscription_id}/rotate-secret"): (
+        REFUSES_KEY + "the response holds the new secret"
+    ),
     ("POST", "/reseller/api/users/{user_id}/reset-password"): REFUSES_KEY + "it holds a secret",
     ("POST", "/reseller/api/users/{user_id}/sessions/revoke"): (
         "revokes sessions in the session store, not a stored command"
@@ -142,6 +147,7 @@ def test_operations_that_cannot_replay_refuse_a_key_and_write_nothing(
     # A reseller's admins are the ISP's to add.
     user = add_user(client, tenant, role="admin", headers=isp_headers, reseller_id=tenant.number)
     session = bearer(login(client, tenant, user["username"]))
+    webhook = new_subscription(store, tenant.number)["subscription_id"]
     bodies = {
         "/reseller/auth/password": {
             "current_password": PASSWORD,
@@ -152,6 +158,11 @@ def test_operations_that_cannot_replay_refuse_a_key_and_write_nothing(
         "/reseller/auth/2fa/disable": {"password": PASSWORD},
         "/reseller/api/tokens": {"label": "k", "role": "readonly", "reseller_id": tenant.number},
         f"/reseller/api/users/{user['user_id']}/reset-password": None,
+        "/reseller/api/webhooks/subscriptions": {
+            "url": "https://hooks.example.com/",
+            "event_types": ["invoice.issued"],
+        },
+        f"/reseller/api/webhooks/subscriptions/{webhook}/rotate-secret": None,
     }
     refusing = {path for (_, path), why in NOT_RACED.items() if why.startswith(REFUSES_KEY)}
     assert len(refusing) == len(bodies)

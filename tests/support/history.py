@@ -88,6 +88,7 @@ from commands.runner import CommandResult
 from domain.access.roles import Role
 from tests.support.builders import ISP, reseller_principal
 from tests.support.tickets import ticket
+from tests.support.webhooks import new_subscription
 
 CURRENCIES = ("USD", "EUR", "NGN")
 METHODS = ("card", "bank_transfer", "cash", "wallet")
@@ -701,6 +702,8 @@ def generate_history(store: Any, plan: HistoryPlan | None = None) -> History:
         _add_customers(opener, random.Random(plan.seed * 1000 + index + 500))
         # The support desk has its projection too: one ticket per tenant feeds it.
         ticket(store, book.resellers[0].number, state="in_progress")
+        # And the webhooks projection: one subscription per tenant (queues its deliveries).
+        new_subscription(store, book.resellers[0].number)
     _write_books(store, history, _months(plan.first_month, plan.last_month), plan.seed)
     history.seconds = time.perf_counter() - started
     return history

@@ -1,0 +1,1 @@
+"""Webhook subscriptions: their lifecycle, secrets, replays and redeliveries."""
