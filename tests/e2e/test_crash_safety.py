@@ -44,6 +44,7 @@ from tests.support.projection_checks import (
 )
 from tests.support.services import throwaway_database
 from tests.support.tickets import ticket
+from tests.support.webhooks import new_subscription
 
 COMMANDS = 2_200
 
@@ -53,6 +54,7 @@ def command_stream(store, tenants, count: int, rng: random.Random, done: list[in
     disputed: set[int] = set()
     for tenant in tenants:
         ticket(store, tenant.number, state="in_progress")  # so the support projection has rows
+        new_subscription(store, tenant.number)  # and the webhooks projection
     for i in range(count):
         tenant = rng.choice(tenants)
         admin = reseller_principal(tenant.number, Role.ADMIN)

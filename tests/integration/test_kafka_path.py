@@ -39,6 +39,7 @@ from tests.support.projection_checks import (
 )
 from tests.support.services import throwaway_database
 from tests.support.tickets import ticket
+from tests.support.webhooks import new_subscription
 
 TOPIC = "ledger.events.test"
 
@@ -102,6 +103,7 @@ def make_history(store, tenants, customers_each=5):
             )
         pay_out_a_cycle(store, tenant)
         ticket(store, tenant.number, state="in_progress")
+        new_subscription(store, tenant.number)  # so the webhooks projection has rows
 
 
 @pytest.fixture
