@@ -30,7 +30,7 @@ from api.routers.billing.schemas import (
     RefundOut,
 )
 from api.routers.catalogue.schemas import AuthorizedTariffsOut, PriceListOut, TariffOut
-from api.routers.commissions.records import CommissionOut
+from api.routers.commissions.schemas import CommissionRecordOut
 from api.routers.customers.services import ServiceOut, ServiceStatusOut
 from api.routers.reporting.schedules import ScheduleOut
 from api.schemas import CreditAccountOut
@@ -322,7 +322,7 @@ def test_approving_a_commission(client: Any, tenant: Any, store: Any, isp_header
         store, context(now=datetime.now(UTC) + timedelta(days=31)), uuid.UUID(commission)
     )
     approved = client.post(f"/reseller/api/commissions/{commission}/approve", headers=isp_headers)
-    body = answered(approved, 200, CommissionOut)
+    body = answered(approved, 200, CommissionRecordOut)
     listed = client.get(
         "/reseller/api/commissions",
         params={
@@ -333,7 +333,7 @@ def test_approving_a_commission(client: Any, tenant: Any, store: Any, isp_header
     ).json()
     (row,) = [r for r in listed if r["commission_id"] == commission]
     # Known difference: the list's rows also carry the currency and what a record adjusts.
-    assert set(row) - set(CommissionOut.model_fields) == {"currency", "adjusts"}
+    assert set(row) - set(CommissionRecordOut.model_fields) == {"currency", "adjusts"}
     assert row["status"] == body["status"]
 
 

@@ -6,7 +6,6 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
 
 from api.deps import (
     READ_WAIT_MS,
@@ -19,6 +18,7 @@ from api.deps import (
     wait_until,
 )
 from api.routers.commissions.plans import period_bounds
+from api.routers.commissions.schemas import CommissionRecordOut
 from api.schemas import PROBLEMS
 from commands.commissions import accrual as commissions_commands
 from commands.errors import Unprocessable
@@ -29,22 +29,6 @@ from projections.commissions.records import CommissionsProjector, list_commissio
 # The "billing" tag is kept from the router these routes came from: generated clients group by it.
 router = APIRouter(prefix="/reseller/api", tags=["billing"], route_class=ExactJSONRoute)
 ResellerFilter = Annotated[int | None, Query(ge=1)]
-
-
-class CommissionOut(BaseModel):
-    """A commission record, as approving it answers (money as decimal strings)."""
-
-    commission_id: str
-    reseller_id: int
-    customer_id: str | None
-    commission_type: str
-    base_amount: str
-    commission_rate: str
-    commission_amount: str
-    period_start: str
-    period_end: str
-    status: str
-    hold_until: str | None
 
 
 @router.get("/commissions", responses=PROBLEMS)
@@ -84,7 +68,7 @@ def commissions(
 
 
 @router.post(
-    "/commissions/{commission_id}/approve", response_model=CommissionOut, responses=PROBLEMS
+    "/commissions/{commission_id}/approve", response_model=CommissionRecordOut, responses=PROBLEMS
 )
 def approve_commission(commission_id: str, context: Context, s: Services) -> Response:
     """Approve a cleared commission for payout (master ISP)."""
